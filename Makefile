@@ -1,0 +1,48 @@
+# Partnership Pulse. Quick start: `make demo` (app with demo data) and `make test` (all tests).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export FLASK_APP := app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: demo test run lint migrate ci bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"' || exit 1
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { echo "Python's venv module is missing: apt-get install python3-venv"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## demo: start the app on SQLite with the demo partnership (login printed)
+demo: $(STAMP)
+	@PARTNERSHIP_ENV=development $(PY) -m flask db upgrade
+	@PARTNERSHIP_ENV=development $(PY) -m flask demo
+	@echo "Open http://$(HOST):$(PORT)/ (Ctrl+C stops)."
+	@PARTNERSHIP_ENV=development $(PY) -m flask outbox send --loop & \
+	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	  PARTNERSHIP_ENV=development $(PY) -m gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
+
+## test: the whole suite (SQLite; PostgreSQL and Chromium tests skip with a note when missing)
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## migrate: upgrade the configured database (PARTNERSHIP_DATABASE_URL) to the latest schema
+migrate: $(STAMP)
+	$(PY) -m flask db upgrade
+
+bench: $(STAMP)
+	$(PY) benchmarks/submit.py
+	$(PY) benchmarks/scoring.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

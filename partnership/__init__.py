@@ -1,0 +1,197 @@
+"""Partnership Pulse: pulse surveys and alignment scoring for strategic partnerships."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask, render_template
+
+from partnership.config import DEV_SECRET, defaults, instance_dir
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then PARTNERSHIP_* environment variables, then overrides."""
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(ROOT, "templates"),
+        instance_path=instance_dir(ROOT),
+        static_folder="static",
+    )
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_prefixed_env("PARTNERSHIP")
+    if overrides:
+        app.config.update(overrides)
+    check_config(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    return app
+
+
+def check_config(app: Flask) -> None:
+    development = app.config["ENV"] == "development" or app.config.get("TESTING")
+    if not app.config.get("SECRET_KEY"):
+        if not development:
+            raise RuntimeError(
+                "PARTNERSHIP_SECRET_KEY is not set. Production refuses to start without a real "
+                "secret key: generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
+        app.config["SECRET_KEY"] = DEV_SECRET
+    elif app.config["SECRET_KEY"] == DEV_SECRET and not development:
+        raise RuntimeError("PARTNERSHIP_SECRET_KEY is the development key; set a real one.")
+    secure = str(app.config["BASE_URL"]).startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+    app.config["DEBUG_MODE"] = app.config["ENV"] == "development"
+    if not app.debug:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from partnership.accounts.services import load_user
+    from partnership.extensions import csrf, db, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+    from flask import g, request
+
+    from partnership.db import reset_reading, set_reading
+
+    @app.before_request
+    def _read_only_get() -> None:
+        # GETs begin DEFERRED on SQLite so reading never waits for a writer's lock.
+        g._pp_reading = set_reading(request.method in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _reset_read_only(_exc: BaseException | None) -> None:
+        token = g.pop("_pp_reading", None)
+        if token is not None:
+            reset_reading(token)
+
+
+def register_blueprints(app: Flask) -> None:
+    from partnership.accounts.views import bp as accounts_bp
+    from partnership.partnerships.views import bp as partnerships_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(partnerships_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def render_error(code: int, title: str, message: str) -> tuple[str, int]:
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(404)
+    def not_found(_e: Exception) -> tuple[str, int]:
+        return render_error(
+            404, "Page not found", "There is nothing at this address, or you have no access to it."
+        )
+
+    @app.errorhandler(403)
+    def forbidden(_e: Exception) -> tuple[str, int]:
+        return render_error(403, "Not allowed", "Your account may not do this.")
+
+    @app.errorhandler(405)
+    def not_allowed(_e: Exception) -> tuple[str, int]:
+        return render_error(
+            405, "Method not allowed", "This address does not accept that kind of request."
+        )
+
+    @app.errorhandler(413)
+    def too_large(_e: Exception) -> tuple[str, int]:
+        return render_error(413, "File too large", "The upload is larger than 4 MB.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e: Exception) -> tuple[str, int]:
+        return render_error(
+            400,
+            "Form expired",
+            "The form was open too long or came from elsewhere. Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(500)
+    def server_error(_e: Exception) -> tuple[str, int]:
+        return render_error(
+            500, "Something went wrong", "The error was logged. Please try again in a moment."
+        )
+
+
+def register_commands(app: Flask) -> None:
+    from partnership.accounts.cli import accounts_cli
+    from partnership.cli import db_cli, demo_command
+    from partnership.outbox.cli import outbox_cli
+
+    app.cli.add_command(db_cli)
+    app.cli.add_command(accounts_cli)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(demo_command)
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'; frame-ancestors 'none'"
+)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):  # type: ignore[no-untyped-def]
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    from partnership.partnerships.models import LEVELS
+
+    app.jinja_env.globals["LEVELS"] = LEVELS
+
+    def partnership_nav(partnership):  # type: ignore[no-untyped-def]
+        """Links of the partnership's sub-navigation, from the blueprints that are registered."""
+        from flask import url_for
+
+        links = []
+        for key, label, endpoint in PARTNERSHIP_NAV:
+            if endpoint in app.view_functions:
+                links.append(
+                    {
+                        "key": key,
+                        "label": label,
+                        "url": url_for(endpoint, partnership_id=partnership.id),
+                    }
+                )
+        return links
+
+    app.jinja_env.globals["partnership_nav"] = partnership_nav
+
+
+#: (key, label, endpoint) of each partnership section, in the order the sub-navigation shows.
+PARTNERSHIP_NAV = [
+    ("results", "Results", "results.overview"),
+    ("trends", "Trends", "results.trends"),
+    ("surveys", "Surveys", "surveys.index"),
+    ("instruments", "Instruments", "surveys.instruments"),
+]

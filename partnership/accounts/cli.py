@@ -1,0 +1,36 @@
+import click
+from flask.cli import AppGroup
+
+from partnership.accounts import services
+
+accounts_cli = AppGroup("accounts", help="Manage user accounts.")
+
+
+def _create(email: str, name: str, password: str, role: str) -> None:
+    try:
+        user = services.create_user(email, name, password, role=role)
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"Created {role} {user.email} (id {user.id}).")
+
+
+@accounts_cli.command("create-coach")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.password_option()
+@click.option("--admin", is_flag=True, help="Make the account an admin (may add coaches).")
+def create_coach(email: str, name: str, password: str, admin: bool) -> None:
+    """Create a coach account (or an admin with --admin)."""
+    _create(email, name, password, "admin" if admin else "coach")
+
+
+@accounts_cli.command("reset-password")
+@click.option("--email", required=True)
+@click.password_option()
+def reset_password(email: str, password: str) -> None:
+    """Set a new password for an account; its sessions are logged out."""
+    try:
+        user = services.set_password(email, password)
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"Password of {user.email} was reset.")

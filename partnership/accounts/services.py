@@ -1,0 +1,240 @@
+"""Accounts: password hashing (argon2id), login with database-backed throttling, logout that
+revokes, password change and reset."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from partnership.accounts.models import LoginThrottle, PasswordResetToken, User
+from partnership.db import utcnow
+from partnership.extensions import db
+
+log = logging.getLogger(__name__)
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against this keeps the time of a login for an unknown email like a real one.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MIN_PASSWORD_LENGTH = 10
+RESET_TOKEN_HOURS = 2
+THROTTLE_WINDOW = dt.timedelta(hours=1)
+
+
+class AccountError(ValueError):
+    """A use-case refused with a message fit to show the user."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def create_user(email: str, name: str, password: str, role: str = "coach") -> User:
+    """Create an account (admin, coach or steering). Commits."""
+    email = normalise_email(email)
+    check_password_rules(password)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AccountError(f"An account with the email {email} already exists.")
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role)
+    db.session.add(user)
+    db.session.commit()
+    log.info("account created id=%s role=%s", user.id, role)
+    return user
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login loader: the cookie holds "<id>:<session_version>"."""
+    try:
+        user_id, version = (int(p) for p in session_id.split(":", 1))
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or user.session_version != version:
+        return None
+    return user
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    wait_seconds: int = 0
+
+
+def _throttle_keys(email: str, ip: str) -> list[str]:
+    return [f"acct:{normalise_email(email)}"[:300], f"ip:{ip}"[:300]]
+
+
+def _insert_for_dialect():  # type: ignore[no-untyped-def]
+    return (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+
+
+def authenticate(
+    email: str, password: str, ip: str, *, free_attempts: int, max_delay: int
+) -> LoginResult:
+    """Check a login. Failed attempts are counted per account and per IP in the database and
+    each failure past `free_attempts` doubles the wait before the next check. Commits."""
+    now = utcnow()
+    keys = _throttle_keys(email, ip)
+    blocked = db.session.scalars(
+        select(LoginThrottle.blocked_until).where(
+            LoginThrottle.key.in_(keys), LoginThrottle.blocked_until > now
+        )
+    ).all()
+    if blocked:
+        db.session.rollback()
+        return LoginResult(None, wait_seconds=max(1, int((max(blocked) - now).total_seconds()) + 1))
+
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if ok and user is not None and user.is_active:
+        db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        db.session.commit()
+        return LoginResult(user)
+
+    insert = _insert_for_dialect()
+    stale = now - THROTTLE_WINDOW
+    for key in keys:
+        stmt = insert(LoginThrottle).values(key=key, failures=1, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[LoginThrottle.key],
+            set_={
+                # Counters decay: a failure an hour after the last one starts again at 1.
+                "failures": case(
+                    (LoginThrottle.updated_at < stale, 1), else_=LoginThrottle.failures + 1
+                ),
+                "updated_at": now,
+            },
+        ).returning(LoginThrottle.failures)
+        failures = db.session.execute(stmt).scalar_one()
+        if failures >= free_attempts:
+            delay = min(max_delay, 2 ** (failures - free_attempts + 1))
+            db.session.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.key == key)
+                .values(blocked_until=now + dt.timedelta(seconds=delay))
+            )
+    db.session.commit()
+    return LoginResult(None)
+
+
+def logout(user: User) -> None:
+    """Revoke every session of the user: old cookies stop working. Commits."""
+    db.session.execute(
+        update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+    )
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a password; other sessions are revoked. Commits."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("The current password is not correct.")
+    check_password_rules(new)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    db.session.commit()
+
+
+def set_password(email: str, new: str) -> User:
+    """Admin reset (CLI): set a password and revoke sessions. Commits."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise AccountError(f"No account with the email {normalise_email(email)}.")
+    check_password_rules(new)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    db.session.commit()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_password_reset(email: str, base_url: str) -> None:
+    """Email a one-time reset link when the account exists; say nothing either way. Commits."""
+    from partnership.outbox.services import enqueue
+
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.is_active:
+        db.session.rollback()
+        return
+    token = secrets.token_urlsafe(32)
+    row = PasswordResetToken(
+        user_id=user.id,
+        token_hash=_token_hash(token),
+        expires_at=utcnow() + dt.timedelta(hours=RESET_TOKEN_HOURS),
+    )
+    db.session.add(row)
+    db.session.flush()
+    link = f"{base_url.rstrip('/')}/reset/{token}"
+    enqueue(
+        to=user.email,
+        subject="Reset your Partnership Pulse password",
+        text=(
+            f"Hello {user.name},\n\nSomeone asked to reset the password of your Partnership "
+            f"Pulse account. To choose a new password, open this link within "
+            f"{RESET_TOKEN_HOURS} hours:\n\n{link}\n\nIf it was not you, ignore this email; "
+            "your password stays as it is.\n"
+        ),
+        key=f"password-reset:{row.id}",
+    )
+    db.session.commit()
+
+
+def reset_token_is_valid(token: str) -> bool:
+    row = db.session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token))
+    )
+    return row is not None and not row.is_used and row.expires_at > utcnow()
+
+
+def reset_password(token: str, new: str) -> User:
+    """Consume a reset token (once) and set the new password. Commits."""
+    check_password_rules(new)
+    now = utcnow()
+    row_id = db.session.scalar(
+        update(PasswordResetToken)
+        .where(
+            PasswordResetToken.token_hash == _token_hash(token),
+            PasswordResetToken.is_used.is_(False),
+            PasswordResetToken.expires_at > now,
+        )
+        .values(is_used=True)
+        .returning(PasswordResetToken.user_id)
+    )
+    if row_id is None:
+        db.session.rollback()
+        raise AccountError("This reset link is no longer valid. Ask for a new one.")
+    user = db.session.get(User, row_id)
+    assert user is not None
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    db.session.commit()
+    return user

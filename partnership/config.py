@@ -1,0 +1,45 @@
+"""Configuration defaults. Values are read from `PARTNERSHIP_*` environment variables when the
+app is built (see `create_app`), never at import time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEV_SECRET = "dev-only-insecure-secret-key"  # noqa: S105 - refused outside development
+
+
+def defaults(instance_path: str) -> dict[str, object]:
+    return {
+        # "development" prints emails to the terminal when no SMTP host is set and accepts the
+        # built-in secret; "production" refuses to start without a real one.
+        "ENV": "production",
+        "SECRET_KEY": None,
+        "DATABASE_URL": "sqlite:///" + str(Path(instance_path) / "partnership.db"),
+        "BASE_URL": "http://127.0.0.1:5000",
+        "TIMEZONE": "UTC",
+        "SMTP_HOST": None,
+        "SMTP_PORT": 25,
+        "SMTP_SECURITY": "none",  # none | starttls | tls
+        "SMTP_USERNAME": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_TIMEOUT": 10,
+        "MAIL_FROM": "Partnership Pulse <pulse@localhost>",
+        # Login throttling: after this many failures, each further attempt waits longer.
+        "LOGIN_FREE_ATTEMPTS": 5,
+        "LOGIN_MAX_DELAY_SECONDS": 900,
+        "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "pp_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    }
+
+
+def instance_dir(root: str) -> str:
+    path = os.path.join(root, "instance")
+    os.makedirs(path, exist_ok=True)
+    return path

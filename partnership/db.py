@@ -1,0 +1,180 @@
+"""Database plumbing: the declarative base, engine set-up and the request-scoped session.
+
+SQLite is the embedded default. To keep concurrent writers from failing with "database is
+locked", every connection runs in WAL mode with a busy timeout, and write transactions begin
+IMMEDIATE (they take the write lock up front instead of upgrading a read lock, which SQLite
+cannot wait for). Read-only requests (GET/HEAD) begin DEFERRED so they never queue behind
+writers; see `reading()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import MetaData, String, TypeDecorator, create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.types import DateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite reads back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class UUIDString(TypeDecorator[str]):
+    """A random uuid4 stored as 32 hex characters: ids that do not follow insertion order."""
+
+    impl = String(32)
+    cache_ok = True
+
+
+def new_uuid() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "pp_sqlite_deferred", default=False
+)
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """Within this block, SQLite transactions begin DEFERRED (read-only work)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+def set_reading(value: bool) -> contextvars.Token[bool]:
+    return _deferred.set(value)
+
+
+def reset_reading(token: contextvars.Token[bool]) -> None:
+    _deferred.reset(token)
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 here (SQLAlchemy 2.1 would pick it too, but be explicit)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def build_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 15000) -> Engine:
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
+        _configure_sqlite(engine, busy_timeout_ms)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own is always deferred).
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if _deferred.get() or conn.get_execution_options().get("sqlite_deferred"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """The app's engine and a session scoped to the application context."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self._factory: sessionmaker[Session] | None = None
+        self.session: scoped_session[Session] = scoped_session(self._make_session)
+
+    def _make_session(self) -> Session:
+        if self._factory is None:
+            raise RuntimeError("database not initialised; call init_app")
+        return self._factory()
+
+    def init_app(self, app: Any) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+        self.engine = build_engine(app.config["DATABASE_URL"])
+        self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # A fresh scoped registry per app keeps test apps from sharing sessions.
+        self.session = scoped_session(self._make_session, scopefunc=_scope_id)
+        app.extensions["pp_db"] = self
+
+        @app.teardown_appcontext
+        def _remove_session(_exc: BaseException | None) -> None:
+            self.session.remove()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine is not None and self.engine.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        self.session.remove()
+        if self.engine is not None:
+            self.engine.dispose()
+
+
+def _scope_id() -> int:
+    from flask import g, has_app_context
+
+    if has_app_context():
+        if "_pp_scope" not in g:
+            g._pp_scope = object()
+        return id(g._pp_scope)
+    import threading
+
+    return threading.get_ident()

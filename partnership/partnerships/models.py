@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnership.db import Base, UTCDateTime, utcnow
+
+DEFAULT_FUNCTIONS = [
+    "sales",
+    "operations",
+    "procurement",
+    "finance",
+    "product",
+    "leadership",
+    "other",
+]
+LEVELS = {
+    "executive": "Executive",
+    "manager": "Manager",
+    "individual": "Individual contributor",
+}
+
+
+class Partnership(Base):
+    """A strategic partnership between two organizations, run by one or more coaches."""
+
+    __tablename__ = "partnerships"
+    __table_args__ = (CheckConstraint("min_group >= 3 AND min_group <= 50", name="min_group"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    #: IANA time zone name; survey dates are shown to stakeholders in it.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: The stakeholder functions offered for this partnership (ordered keys).
+    functions: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_FUNCTIONS))
+    #: Privacy threshold: the fewest persons behind any reported value (scoring.md section 5).
+    min_group: Mapped[int] = mapped_column(Integer, default=5)
+    #: Overrides of the early-warning thresholds (scoring.md section 6); empty means defaults.
+    thresholds: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    is_archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organizations: Mapped[list[Organization]] = relationship(
+        back_populates="partnership", order_by="Organization.position", lazy="selectin"
+    )
+
+    @property
+    def org_a(self) -> Organization:
+        return self.organizations[0]
+
+    @property
+    def org_b(self) -> Organization:
+        return self.organizations[1]
+
+
+class Organization(Base):
+    """One of the two partner organizations; position 1 is "A", the reference side of gaps."""
+
+    __tablename__ = "organizations"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "position"),
+        CheckConstraint("position IN (1, 2)", name="position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    short_code: Mapped[str] = mapped_column(String(12))
+
+    partnership: Mapped[Partnership] = relationship(back_populates="organizations")
+
+    @property
+    def letter(self) -> str:
+        return "A" if self.position == 1 else "B"
+
+
+class Membership(Base):
+    """A user's access to a partnership (coach now; steering members come with governance)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("partnership_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="coach")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Stakeholder(Base):
+    """A person in either organization who answers pulse surveys through a personal link."""
+
+    __tablename__ = "stakeholders"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "email"),
+        CheckConstraint("level IN ('executive', 'manager', 'individual')", name="level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    #: Stored lower-cased, so uniqueness ignores case.
+    email: Mapped[str] = mapped_column(String(254))
+    function: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(20))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    #: The stakeholder asked (through the link in an email) not to receive reminders.
+    is_reminder_opt_out: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(lazy="joined")

@@ -1,0 +1,483 @@
+"""Partnerships, their two organizations, coach memberships and stakeholders."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+from dataclasses import dataclass, field
+from zoneinfo import available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+from flask import abort
+from sqlalchemy import func, select
+
+from partnership.accounts.models import User
+from partnership.extensions import db
+from partnership.partnerships.models import (
+    DEFAULT_FUNCTIONS,
+    LEVELS,
+    Membership,
+    Organization,
+    Partnership,
+    Stakeholder,
+)
+
+log = logging.getLogger(__name__)
+CSV_COLUMNS = ("name", "email", "organization", "function", "level", "active")
+MAX_IMPORT_ROWS = 5000
+
+
+class PartnershipError(ValueError):
+    """A use case refused, with a message fit for the user."""
+
+
+@dataclass
+class PartnershipData:
+    name: str
+    description: str
+    start_date: dt.date | None
+    timezone: str
+    org_a_name: str
+    org_a_code: str
+    org_b_name: str
+    org_b_code: str
+    functions: list[str] = field(default_factory=lambda: list(DEFAULT_FUNCTIONS))
+    min_group: int = 5
+
+
+def timezones() -> list[str]:
+    return sorted(available_timezones())
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def visible_partnerships(user: User, *, archived: bool = False) -> list[Partnership]:
+    stmt = (
+        select(Partnership).where(Partnership.is_archived.is_(archived)).order_by(Partnership.name)
+    )
+    if not user.is_admin:
+        stmt = stmt.join(Membership, Membership.partnership_id == Partnership.id).where(
+            Membership.user_id == user.id
+        )
+    return list(db.session.scalars(stmt))
+
+
+def can_access(user: User, partnership_id: int) -> bool:
+    if user.is_admin:
+        return True
+    return (
+        db.session.scalar(
+            select(Membership.id).where(
+                Membership.partnership_id == partnership_id, Membership.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def get_partnership_or_404(user: User, partnership_id: int, *, write: bool = False) -> Partnership:
+    """The partnership if the user may see it; 404 otherwise (never reveal that it exists).
+
+    With write=True an archived partnership is refused too (archived means read-only), and
+    steering members (read-mostly) may not change it.
+    """
+    partnership = db.session.get(Partnership, partnership_id)
+    if partnership is None or not can_access(user, partnership_id):
+        abort(404)
+    if write and (partnership.is_archived or user.role == "steering"):
+        abort(403)
+    return partnership
+
+
+def get_child_or_404(model: type, child_id: object, partnership: Partnership):  # type: ignore[no-untyped-def]
+    """A row of `model` that belongs to the partnership, else 404."""
+    row = db.session.get(model, child_id)
+    if row is None or getattr(row, "partnership_id", None) != partnership.id:
+        abort(404)
+    return row
+
+
+# --- partnerships -------------------------------------------------------------------------
+
+
+def _check(data: PartnershipData) -> None:
+    if data.timezone not in available_timezones():
+        raise PartnershipError(f"Unknown time zone {data.timezone!r}.")
+    if data.org_a_code.strip().lower() == data.org_b_code.strip().lower():
+        raise PartnershipError("The two organizations need different short codes.")
+    if data.org_a_name.strip().lower() == data.org_b_name.strip().lower():
+        raise PartnershipError("The two organizations need different names.")
+    if not 3 <= data.min_group <= 50:
+        raise PartnershipError("The privacy threshold must be between 3 and 50.")
+
+
+def create_partnership(user: User, data: PartnershipData) -> Partnership:
+    """Create a partnership with its two organizations; the creator becomes a member. Commits."""
+    _check(data)
+    partnership = Partnership(
+        name=data.name.strip(),
+        description=data.description.strip(),
+        start_date=data.start_date,
+        timezone=data.timezone,
+        functions=list(data.functions),
+        min_group=data.min_group,
+    )
+    db.session.add(partnership)
+    db.session.flush()
+    for position, (name, code) in enumerate(
+        ((data.org_a_name, data.org_a_code), (data.org_b_name, data.org_b_code)), start=1
+    ):
+        db.session.add(
+            Organization(
+                partnership_id=partnership.id,
+                position=position,
+                name=name.strip(),
+                short_code=code.strip(),
+            )
+        )
+    db.session.add(Membership(partnership_id=partnership.id, user_id=user.id, role="coach"))
+    db.session.commit()
+    db.session.refresh(partnership)
+    log.info("partnership %s created by user %s", partnership.id, user.id)
+    return partnership
+
+
+def update_partnership(partnership: Partnership, data: PartnershipData) -> None:
+    """Edit a partnership and its organizations' names and codes. Commits."""
+    _check(data)
+    in_use = set(
+        db.session.scalars(
+            select(Stakeholder.function)
+            .where(Stakeholder.partnership_id == partnership.id)
+            .distinct()
+        )
+    )
+    missing = sorted(in_use - set(data.functions))
+    if missing:
+        raise PartnershipError(
+            "These functions are still used by stakeholders: " + ", ".join(missing) + "."
+        )
+    partnership.name = data.name.strip()
+    partnership.description = data.description.strip()
+    partnership.start_date = data.start_date
+    partnership.timezone = data.timezone
+    partnership.functions = list(data.functions)
+    partnership.min_group = data.min_group
+    org_a, org_b = partnership.organizations
+    org_a.name, org_a.short_code = data.org_a_name.strip(), data.org_a_code.strip()
+    org_b.name, org_b.short_code = data.org_b_name.strip(), data.org_b_code.strip()
+    db.session.commit()
+
+
+def set_archived(partnership: Partnership, archived: bool) -> None:
+    """Archive (read-only, hidden from lists) or restore a partnership. Commits."""
+    partnership.is_archived = archived
+    db.session.commit()
+
+
+def add_coach(partnership: Partnership, email: str) -> User:
+    """Give an existing coach account access to the partnership (admins only). Commits."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise PartnershipError(f"No account with the email {email.strip().lower()}.")
+    exists = db.session.scalar(
+        select(Membership.id).where(
+            Membership.partnership_id == partnership.id, Membership.user_id == user.id
+        )
+    )
+    if exists is not None:
+        raise PartnershipError(f"{user.email} is already a member of this partnership.")
+    db.session.add(
+        Membership(
+            partnership_id=partnership.id,
+            user_id=user.id,
+            role=user.role if user.role == "steering" else "coach",
+        )
+    )
+    db.session.commit()
+    return user
+
+
+def members(partnership: Partnership) -> list[tuple[User, Membership]]:
+    rows = db.session.execute(
+        select(User, Membership)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.partnership_id == partnership.id)
+        .order_by(User.name)
+    ).all()
+    return [(u, m) for u, m in rows]
+
+
+# --- stakeholders -------------------------------------------------------------------------
+
+
+@dataclass
+class StakeholderData:
+    name: str
+    email: str
+    organization_id: int
+    function: str
+    level: str
+    is_active: bool = True
+
+
+def list_stakeholders(
+    partnership: Partnership, *, include_inactive: bool = True
+) -> list[Stakeholder]:
+    stmt = select(Stakeholder).where(Stakeholder.partnership_id == partnership.id)
+    if not include_inactive:
+        stmt = stmt.where(Stakeholder.is_active.is_(True))
+    stmt = stmt.join(Organization).order_by(Organization.position, func.lower(Stakeholder.name))
+    return list(db.session.scalars(stmt))
+
+
+def stakeholder_counts(partnership: Partnership) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Stakeholder.organization_id, func.count())
+        .where(Stakeholder.partnership_id == partnership.id, Stakeholder.is_active.is_(True))
+        .group_by(Stakeholder.organization_id)
+    ).all()
+    return {org_id: n for org_id, n in rows}
+
+
+def _normalise_email(raw: str) -> str:
+    return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+
+
+def _check_stakeholder(
+    partnership: Partnership, data: StakeholderData, *, exclude_id: int | None = None
+) -> str:
+    try:
+        email = _normalise_email(data.email)
+    except EmailNotValidError as exc:
+        raise PartnershipError(f"The email address is not valid: {exc}")
+    if data.organization_id not in {o.id for o in partnership.organizations}:
+        raise PartnershipError("Choose one of the partnership's two organizations.")
+    if data.function not in partnership.functions:
+        raise PartnershipError(f"Unknown function {data.function!r}.")
+    if data.level not in LEVELS:
+        raise PartnershipError(f"Unknown level {data.level!r}.")
+    stmt = select(Stakeholder.id).where(
+        Stakeholder.partnership_id == partnership.id, Stakeholder.email == email
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Stakeholder.id != exclude_id)
+    if db.session.scalar(stmt) is not None:
+        raise PartnershipError(f"A stakeholder with the email {email} already exists.")
+    return email
+
+
+def add_stakeholder(partnership: Partnership, data: StakeholderData) -> Stakeholder:
+    """Add one stakeholder. Commits."""
+    email = _check_stakeholder(partnership, data)
+    row = Stakeholder(
+        partnership_id=partnership.id,
+        organization_id=data.organization_id,
+        name=data.name.strip(),
+        email=email,
+        function=data.function,
+        level=data.level,
+        is_active=data.is_active,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def update_stakeholder(
+    partnership: Partnership, stakeholder: Stakeholder, data: StakeholderData
+) -> None:
+    """Edit a stakeholder. Commits."""
+    email = _check_stakeholder(partnership, data, exclude_id=stakeholder.id)
+    stakeholder.name = data.name.strip()
+    stakeholder.email = email
+    stakeholder.organization_id = data.organization_id
+    stakeholder.function = data.function
+    stakeholder.level = data.level
+    stakeholder.is_active = data.is_active
+    db.session.commit()
+
+
+def set_stakeholder_active(stakeholder: Stakeholder, active: bool) -> None:
+    """Deactivate (no further invitations) or reactivate a stakeholder. Commits."""
+    stakeholder.is_active = active
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    imported: int
+    errors: list[str]
+
+
+_LEVEL_ALIASES = {
+    "executive": "executive",
+    "exec": "executive",
+    "manager": "manager",
+    "individual": "individual",
+    "individual contributor": "individual",
+    "ic": "individual",
+}
+_TRUE = {"", "yes", "y", "true", "1", "active"}
+_FALSE = {"no", "n", "false", "0", "inactive"}
+
+
+def import_stakeholders_csv(partnership: Partnership, raw: bytes) -> ImportResult:
+    """Import stakeholders from CSV (UTF-8, with or without BOM, header row).
+
+    Columns: name, email, organization (name or short code), function, level, and an optional
+    active (yes/no). Every bad line is reported with its line number; when any line is bad
+    nothing is imported. Commits only when the whole file is valid.
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return ImportResult(
+            0, [f"The file is not UTF-8 text (byte {exc.start}). Save it as CSV UTF-8."]
+        )
+    if not text.strip():
+        return ImportResult(0, ["The file is empty."])
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except (StopIteration, csv.Error):
+        return ImportResult(0, ["The file has no header row."])
+    required = [c for c in CSV_COLUMNS if c != "active"]
+    missing = [c for c in required if c not in header]
+    if missing:
+        return ImportResult(
+            0,
+            [
+                "Line 1: the header lacks the column(s) "
+                + ", ".join(missing)
+                + ". Expected: "
+                + ", ".join(CSV_COLUMNS)
+                + " (active is optional)."
+            ],
+        )
+    col = {name: header.index(name) for name in CSV_COLUMNS if name in header}
+    orgs: dict[str, Organization] = {}
+    for org in partnership.organizations:
+        orgs[org.name.strip().lower()] = org
+        orgs[org.short_code.strip().lower()] = org
+    existing = set(
+        db.session.scalars(
+            select(Stakeholder.email).where(Stakeholder.partnership_id == partnership.id)
+        )
+    )
+    seen: dict[str, int] = {}
+    errors: list[str] = []
+    rows: list[Stakeholder] = []
+    count = 0
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            count += 1
+            if count > MAX_IMPORT_ROWS:
+                errors.append(f"Line {line}: more than {MAX_IMPORT_ROWS} stakeholders in one file.")
+                break
+            if len(record) < len(header):
+                record = record + [""] * (len(header) - len(record))
+
+            def cell(name: str, record: list[str] = record) -> str:
+                return record[col[name]].strip() if name in col else ""
+
+            problems: list[str] = []
+            name = cell("name")
+            if not name:
+                problems.append("the name is empty")
+            elif len(name) > 200:
+                problems.append("the name is longer than 200 characters")
+            email = ""
+            try:
+                email = _normalise_email(cell("email"))
+            except EmailNotValidError:
+                problems.append(f"{cell('email') or '(empty)'!s} is not a valid email address")
+            if email:
+                if email in existing:
+                    problems.append(f"{email} is already a stakeholder of this partnership")
+                elif email in seen:
+                    problems.append(
+                        f"{email} appears twice in the file (also on line {seen[email]})"
+                    )
+                else:
+                    seen[email] = line
+            org = orgs.get(cell("organization").lower())
+            if org is None:
+                problems.append(
+                    f"organization {cell('organization') or '(empty)'!r} is neither "
+                    + " nor ".join(f"{o.name} ({o.short_code})" for o in partnership.organizations)
+                )
+            function = cell("function").lower()
+            if function not in partnership.functions:
+                problems.append(
+                    f"function {cell('function') or '(empty)'!r} is not one of: "
+                    + ", ".join(partnership.functions)
+                )
+            level = _LEVEL_ALIASES.get(cell("level").lower())
+            if level is None:
+                problems.append(
+                    f"level {cell('level') or '(empty)'!r} is not one of: executive, manager, individual contributor"
+                )
+            active_raw = cell("active").lower()
+            if active_raw not in _TRUE | _FALSE:
+                problems.append(f"active {cell('active')!r} is not yes or no")
+            if problems:
+                errors.append(f"Line {line}: " + "; ".join(problems) + ".")
+                continue
+            assert org is not None and level is not None
+            rows.append(
+                Stakeholder(
+                    partnership_id=partnership.id,
+                    organization_id=org.id,
+                    name=name,
+                    email=email,
+                    function=function,
+                    level=level,
+                    is_active=active_raw not in _FALSE,
+                )
+            )
+    except csv.Error as exc:
+        errors.append(f"Line {reader.line_num}: the CSV cannot be read ({exc}).")
+    if not errors and not rows:
+        errors.append("The file has a header but no stakeholders.")
+    if errors:
+        db.session.rollback()
+        return ImportResult(0, errors)
+    db.session.add_all(rows)
+    db.session.commit()
+    log.info("imported %s stakeholders into partnership %s", len(rows), partnership.id)
+    return ImportResult(len(rows), [])
+
+
+def export_stakeholders_csv(partnership: Partnership) -> str:
+    """The partnership's stakeholders as CSV, in the import's format (round-trips)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for s in list_stakeholders(partnership):
+        writer.writerow(
+            [
+                _csv_safe(s.name),
+                s.email,
+                s.organization.short_code,
+                s.function,
+                s.level,
+                "yes" if s.is_active else "no",
+            ]
+        )
+    return out.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    """Defuse spreadsheet formula injection in user-supplied text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from partnership.forms import choices
+from partnership.partnerships import services
+from partnership.partnerships.forms import (
+    CoachForm,
+    ImportForm,
+    PartnershipForm,
+    StakeholderForm,
+    parse_functions,
+)
+from partnership.partnerships.models import DEFAULT_FUNCTIONS, Stakeholder
+
+bp = Blueprint("partnerships", __name__)
+
+
+def _user():  # type: ignore[no-untyped-def]
+    return current_user._get_current_object()
+
+
+@bp.get("/")
+def home():  # type: ignore[no-untyped-def]
+    return redirect(url_for("partnerships.index"))
+
+
+@bp.get("/partnerships")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    archived = request.args.get("archived") == "1"
+    items = services.visible_partnerships(_user(), archived=archived)
+    return render_template("partnerships/index.html", partnerships=items, archived=archived)
+
+
+def _form_data(form: PartnershipForm) -> services.PartnershipData:
+    return services.PartnershipData(
+        name=form.name.data or "",
+        description=form.description.data or "",
+        start_date=form.start_date.data,
+        timezone=form.timezone.data or "UTC",
+        org_a_name=form.org_a_name.data or "",
+        org_a_code=form.org_a_code.data or "",
+        org_b_name=form.org_b_name.data or "",
+        org_b_code=form.org_b_code.data or "",
+        functions=parse_functions(form.functions.data or ""),
+        min_group=form.min_group.data or 5,
+    )
+
+
+@bp.route("/partnerships/new", methods=["GET", "POST"])
+@login_required
+def create():  # type: ignore[no-untyped-def]
+    if _user().role == "steering":
+        abort(403)
+    form = PartnershipForm()
+    form.timezone.choices = choices(services.timezones())
+    if request.method == "GET":
+        form.functions.data = ", ".join(DEFAULT_FUNCTIONS)
+        form.timezone.data = "UTC"
+    if form.validate_on_submit():
+        try:
+            partnership = services.create_partnership(_user(), _form_data(form))
+        except services.PartnershipError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Partnership “{partnership.name}” created.", "success")
+            return redirect(url_for("partnerships.show", partnership_id=partnership.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("partnerships/form.html", form=form, partnership=None), status
+
+
+@bp.get("/partnerships/<int:partnership_id>")
+@login_required
+def show(partnership_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id)
+    counts = services.stakeholder_counts(partnership)
+    return render_template(
+        "partnerships/show.html",
+        partnership=partnership,
+        counts=counts,
+        members=services.members(partnership),
+    )
+
+
+@bp.route("/partnerships/<int:partnership_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(partnership_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    form = PartnershipForm(obj=None if request.method == "POST" else partnership)
+    form.timezone.choices = choices(services.timezones())
+    if request.method == "GET":
+        form.org_a_name.data, form.org_a_code.data = (
+            partnership.org_a.name,
+            partnership.org_a.short_code,
+        )
+        form.org_b_name.data, form.org_b_code.data = (
+            partnership.org_b.name,
+            partnership.org_b.short_code,
+        )
+        form.functions.data = ", ".join(partnership.functions)
+    if form.validate_on_submit():
+        try:
+            services.update_partnership(partnership, _form_data(form))
+        except services.PartnershipError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Partnership saved.", "success")
+            return redirect(url_for("partnerships.show", partnership_id=partnership.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("partnerships/form.html", form=form, partnership=partnership), status
+
+
+@bp.post("/partnerships/<int:partnership_id>/archive")
+@login_required
+def archive(partnership_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id)
+    if _user().role == "steering":
+        abort(403)
+    restore = request.form.get("restore") == "1"
+    services.set_archived(partnership, not restore)
+    flash(
+        "Partnership restored." if restore else "Partnership archived: it is now read-only.",
+        "success",
+    )
+    return redirect(url_for("partnerships.show", partnership_id=partnership.id))
+
+
+@bp.route("/partnerships/<int:partnership_id>/coaches", methods=["GET", "POST"])
+@login_required
+def coaches(partnership_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id)
+    form = CoachForm()
+    if request.method == "POST" and not _user().is_admin:
+        abort(403)
+    if form.validate_on_submit():
+        try:
+            user = services.add_coach(partnership, form.email.data or "")
+        except services.PartnershipError as exc:
+            form.email.errors = [str(exc)]
+        else:
+            flash(f"{user.name} now has access to this partnership.", "success")
+            return redirect(url_for("partnerships.coaches", partnership_id=partnership.id))
+    return render_template(
+        "partnerships/coaches.html",
+        partnership=partnership,
+        form=form,
+        members=services.members(partnership),
+    ), (400 if form.errors else 200)
+
+
+# --- stakeholders -------------------------------------------------------------------------
+
+
+@bp.get("/partnerships/<int:partnership_id>/stakeholders")
+@login_required
+def stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id)
+    return render_template(
+        "partnerships/stakeholders.html",
+        partnership=partnership,
+        stakeholders=services.list_stakeholders(partnership),
+        import_form=ImportForm(),
+    )
+
+
+def _stakeholder_form(partnership, obj=None) -> StakeholderForm:  # type: ignore[no-untyped-def]
+    form = StakeholderForm(obj=obj)
+    form.organization_id.choices = choices((o.id, o.name) for o in partnership.organizations)
+    form.function.choices = choices((f, f.capitalize()) for f in partnership.functions)
+    return form
+
+
+def _stakeholder_data(form: StakeholderForm) -> services.StakeholderData:
+    return services.StakeholderData(
+        name=form.name.data or "",
+        email=form.email.data or "",
+        organization_id=form.organization_id.data or 0,
+        function=form.function.data or "",
+        level=form.level.data or "",
+        is_active=bool(form.is_active.data),
+    )
+
+
+@bp.route("/partnerships/<int:partnership_id>/stakeholders/new", methods=["GET", "POST"])
+@login_required
+def new_stakeholder(partnership_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    form = _stakeholder_form(partnership)
+    if form.validate_on_submit():
+        try:
+            row = services.add_stakeholder(partnership, _stakeholder_data(form))
+        except services.PartnershipError as exc:
+            form.email.errors = [str(exc)] if "email" in str(exc) else []
+            if not form.email.errors:
+                flash(str(exc), "error")
+        else:
+            flash(f"{row.name} added.", "success")
+            return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "partnerships/stakeholder_form.html", partnership=partnership, form=form, stakeholder=None
+    ), status
+
+
+@bp.route(
+    "/partnerships/<int:partnership_id>/stakeholders/<int:stakeholder_id>/edit",
+    methods=["GET", "POST"],
+)
+@login_required
+def edit_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
+    form = _stakeholder_form(partnership, obj=None if request.method == "POST" else stakeholder)
+    if form.validate_on_submit():
+        try:
+            services.update_stakeholder(partnership, stakeholder, _stakeholder_data(form))
+        except services.PartnershipError as exc:
+            form.email.errors = [str(exc)] if "email" in str(exc) else []
+            if not form.email.errors:
+                flash(str(exc), "error")
+        else:
+            flash(f"{stakeholder.name} saved.", "success")
+            return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "partnerships/stakeholder_form.html",
+        partnership=partnership,
+        form=form,
+        stakeholder=stakeholder,
+    ), status
+
+
+@bp.post("/partnerships/<int:partnership_id>/stakeholders/<int:stakeholder_id>/active")
+@login_required
+def toggle_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
+    active = request.form.get("active") == "1"
+    services.set_stakeholder_active(stakeholder, active)
+    flash(f"{stakeholder.name} {'reactivated' if active else 'deactivated'}.", "success")
+    return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
+
+
+@bp.route("/partnerships/<int:partnership_id>/stakeholders/import", methods=["GET", "POST"])
+@login_required
+def import_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    form = ImportForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        result = services.import_stakeholders_csv(partnership, form.file.data.read())
+        if not result.errors:
+            flash(f"Imported {result.imported} stakeholders.", "success")
+            return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
+        errors = result.errors
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "partnerships/import.html", partnership=partnership, form=form, errors=errors
+    ), status
+
+
+@bp.get("/partnerships/<int:partnership_id>/stakeholders.csv")
+@login_required
+def export_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id)
+    body = "\ufeff" + services.export_stakeholders_csv(partnership)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=stakeholders-{partnership.id}.csv"},
+    )

@@ -1,0 +1,226 @@
+"""Test fixtures: a database per test session (SQLite by default, PostgreSQL when
+PARTNERSHIP_TEST_DATABASE_URL is set), upgraded to head through Alembic, emptied after each test.
+
+With PARTNERSHIP_TEST_REQUIRE_ALL=1 (set by .ci/run), a test that would skip because Chromium or
+PostgreSQL is missing fails instead, so CI never passes by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from partnership import create_app
+from partnership.db import normalise_url
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def require(condition: bool, what: str, install: str) -> None:
+    """Skip (newcomer) or fail (CI) when something the test needs is missing."""
+    if condition:
+        return
+    message = f"{what} is not available: {install}"
+    if os.environ.get("PARTNERSHIP_TEST_REQUIRE_ALL") == "1":
+        pytest.fail(message + " (PARTNERSHIP_TEST_REQUIRE_ALL=1 turns this skip into a failure)")
+    pytest.skip(message)
+
+
+def postgres_reachable(url: str = PG_DEFAULT) -> bool:
+    try:
+        engine = create_engine(normalise_url(url), connect_args={"connect_timeout": 2})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def create_pg_database(admin_url: str) -> str:
+    """CREATE DATABASE pp_test_<random> next to admin_url's; returns its URL."""
+    name = "pp_test_" + secrets.token_hex(6)
+    engine = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return (
+        make_url(normalise_url(admin_url)).set(database=name).render_as_string(hide_password=False)
+    )
+
+
+def drop_pg_database(admin_url: str, url: str) -> None:
+    name = make_url(url).database
+    engine = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    pg_admin = os.environ.get("PARTNERSHIP_TEST_DATABASE_URL")
+    if pg_admin:
+        url = create_pg_database(pg_admin)
+        try:
+            yield url
+        finally:
+            drop_pg_database(pg_admin, url)
+    else:
+        folder = tempfile.mkdtemp(prefix="pp-test-")
+        try:
+            yield "sqlite:///" + os.path.join(folder, "test.db")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str) -> str:
+    from partnership.cli import upgrade
+
+    upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+def _truncate(app) -> None:  # type: ignore[no-untyped-def]
+    from partnership.extensions import db
+    from partnership.models import metadata
+
+    db.session.remove()
+    engine = db.engine
+    assert engine is not None
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
+        else:
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
+
+
+@pytest.fixture
+def app_config(migrated: str) -> dict[str, object]:
+    return {
+        "TESTING": True,
+        "ENV": "development",
+        "SECRET_KEY": "test-secret-" + "x" * 20,
+        "DATABASE_URL": migrated,
+        "WTF_CSRF_ENABLED": False,
+        "BASE_URL": "http://localhost",
+        "SERVER_NAME": None,
+    }
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own application context (and so its own database session and
+    Flask-Login user), as in a real server, although the test keeps one pushed for its own
+    database work."""
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        from partnership.extensions import db
+
+        # End the test's own transaction so the request sees (and may lock) a fresh database,
+        # and reload the test's objects afterwards so it sees what the request changed.
+        db.session.commit()
+        try:
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        finally:
+            db.session.expire_all()
+
+
+def _running_app(config: dict[str, object]) -> Iterator:
+    from partnership.db import reset_reading, set_reading
+    from partnership.extensions import db
+
+    app = create_app(config)
+    app.test_client_class = FreshContextClient
+    ctx = app.app_context()
+    ctx.push()
+    # The test's own reads begin DEFERRED, so it never holds SQLite's write lock while the
+    # request under test needs it.
+    token = set_reading(True)
+    try:
+        yield app
+    finally:
+        reset_reading(token)
+        _truncate(app)
+        ctx.pop()
+        db.dispose()
+
+
+@pytest.fixture
+def app(app_config: dict[str, object]) -> Iterator:
+    yield from _running_app(app_config)
+
+
+@pytest.fixture
+def csrf_app(app_config: dict[str, object]) -> Iterator:
+    """An app with CSRF protection on, as in production."""
+    yield from _running_app(dict(app_config, WTF_CSRF_ENABLED=True))
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def smtp_server(app):  # type: ignore[no-untyped-def]
+    """A real SMTP server on loopback (aiosmtpd); the app is configured to deliver to it."""
+    from aiosmtpd.controller import Controller
+
+    from tests.servers import Mailbox, free_port
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none")
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> str:
+    path = os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "test-artifacts"
+    )
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated: str, artifacts_dir: str):  # type: ignore[no-untyped-def]
+    """gunicorn (2 workers) serving the app on the test database, for this test session."""
+    from tests.servers import start_gunicorn
+
+    server = start_gunicorn(migrated, artifacts_dir)
+    try:
+        yield server
+    finally:
+        server.stop()
