@@ -87,10 +87,23 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from partnership.accounts.views import bp as accounts_bp
+    from partnership.instruments.views import bp as instruments_bp
     from partnership.partnerships.views import bp as partnerships_bp
+    from partnership.results.api import bp as api_bp
+    from partnership.results.views import bp as results_bp
+    from partnership.surveys.public import bp as take_bp
+    from partnership.surveys.views import bp as surveys_bp
 
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(partnerships_bp)
+    for blueprint in (
+        accounts_bp,
+        partnerships_bp,
+        instruments_bp,
+        surveys_bp,
+        take_bp,
+        results_bp,
+        api_bp,
+    ):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -192,6 +205,6 @@ def register_template_helpers(app: Flask) -> None:
 PARTNERSHIP_NAV = [
     ("results", "Results", "results.overview"),
     ("trends", "Trends", "results.trends"),
-    ("surveys", "Surveys", "surveys.index"),
-    ("instruments", "Instruments", "surveys.instruments"),
+    ("surveys", "Cycles & surveys", "surveys.index"),
+    ("instruments", "Instruments", "instruments.index"),
 ]

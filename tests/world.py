@@ -1,12 +1,27 @@
 """Builds one of every kind of child row for a partnership, so route-walking tests can fill in
-every id argument. Each later feature adds its rows here."""
+every id argument with a real id that belongs to that partnership. When a feature adds a route
+with a new id argument, add a row of that kind here."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
+from partnership.db import utcnow
 from partnership.extensions import db
+from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.partnerships.models import Stakeholder
+from partnership.results.models import ApiToken, Snapshot
+from partnership.surveys.models import (
+    Answer,
+    Comment,
+    Cycle,
+    Response,
+    Survey,
+    hash_token,
+    new_token,
+)
 
 
 def build_children(partnership) -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -19,4 +34,63 @@ def build_children(partnership) -> dict[str, object]:  # type: ignore[no-untyped
 
         stakeholder = make_stakeholders(partnership, 1, 0)[0]
     ids["stakeholder_id"] = stakeholder.id
+
+    instrument = Instrument(partnership_id=partnership.id, name="World instrument")
+    db.session.add(instrument)
+    db.session.flush()
+    version = InstrumentVersion(instrument_id=instrument.id, number=1, dimensions=["cultural"])
+    db.session.add(version)
+    db.session.flush()
+    item = Item(
+        version_id=version.id,
+        key="w-1",
+        position=1,
+        kind="agreement",
+        text="W",
+        dimension="cultural",
+    )
+    comment_item = Item(version_id=version.id, key="w-c", position=2, kind="comment", text="C")
+    db.session.add_all([item, comment_item])
+    cycle = Cycle(partnership_id=partnership.id, label="2026-Q1")
+    db.session.add(cycle)
+    db.session.flush()
+    survey = Survey(
+        partnership_id=partnership.id,
+        cycle_id=cycle.id,
+        instrument_id=instrument.id,
+        instrument_version_id=version.id,
+        state="closed",
+        opened_at=utcnow() - dt.timedelta(days=10),
+        closed_at=utcnow() - dt.timedelta(days=1),
+    )
+    db.session.add(survey)
+    db.session.flush()
+    response = Response(
+        survey_id=survey.id,
+        organization_id=partnership.org_a.id,
+        function="operations",
+        level="individual",
+        submitted_on=dt.date.today(),
+    )
+    db.session.add(response)
+    db.session.flush()
+    db.session.add(Answer(response_id=response.id, item_id=item.id, value=4))
+    comment = Comment(response_id=response.id, item_id=comment_item.id, body="World comment")
+    db.session.add(comment)
+    snapshot = Snapshot(survey_id=survey.id, version=1, data={})
+    token = ApiToken(
+        partnership_id=partnership.id, name="w", token_hash=hash_token(new_token()), prefix="w"
+    )
+    db.session.add_all([snapshot, token])
+    db.session.commit()
+    ids.update(
+        instrument_id=instrument.id,
+        version_id=version.id,
+        item_id=item.id,
+        cycle_id=cycle.id,
+        survey_id=survey.id,
+        comment_id=comment.id,
+        snapshot_id=snapshot.id,
+        token_id=token.id,
+    )
     return ids

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 
-from partnership.accounts.models import LoginThrottle, PasswordResetToken, User
+from partnership import throttle
+from partnership.accounts.models import PasswordResetToken, User
 from partnership.db import utcnow
 from partnership.extensions import db
 
@@ -24,7 +24,6 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 10
 RESET_TOKEN_HOURS = 2
-THROTTLE_WINDOW = dt.timedelta(hours=1)
 
 
 class AccountError(ValueError):
@@ -86,59 +85,26 @@ def _throttle_keys(email: str, ip: str) -> list[str]:
     return [f"acct:{normalise_email(email)}"[:300], f"ip:{ip}"[:300]]
 
 
-def _insert_for_dialect():  # type: ignore[no-untyped-def]
-    return (
-        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-
-
 def authenticate(
     email: str, password: str, ip: str, *, free_attempts: int, max_delay: int
 ) -> LoginResult:
     """Check a login. Failed attempts are counted per account and per IP in the database and
     each failure past `free_attempts` doubles the wait before the next check. Commits."""
-    now = utcnow()
     keys = _throttle_keys(email, ip)
-    blocked = db.session.scalars(
-        select(LoginThrottle.blocked_until).where(
-            LoginThrottle.key.in_(keys), LoginThrottle.blocked_until > now
-        )
-    ).all()
-    if blocked:
+    wait = throttle.wait_seconds(keys)
+    if wait:
         db.session.rollback()
-        return LoginResult(None, wait_seconds=max(1, int((max(blocked) - now).total_seconds()) + 1))
+        return LoginResult(None, wait_seconds=wait)
 
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if ok and user is not None and user.is_active:
-        db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
+        throttle.clear(keys[0])
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         db.session.commit()
         return LoginResult(user)
-
-    insert = _insert_for_dialect()
-    stale = now - THROTTLE_WINDOW
-    for key in keys:
-        stmt = insert(LoginThrottle).values(key=key, failures=1, updated_at=now)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[LoginThrottle.key],
-            set_={
-                # Counters decay: a failure an hour after the last one starts again at 1.
-                "failures": case(
-                    (LoginThrottle.updated_at < stale, 1), else_=LoginThrottle.failures + 1
-                ),
-                "updated_at": now,
-            },
-        ).returning(LoginThrottle.failures)
-        failures = db.session.execute(stmt).scalar_one()
-        if failures >= free_attempts:
-            delay = min(max_delay, 2 ** (failures - free_attempts + 1))
-            db.session.execute(
-                update(LoginThrottle)
-                .where(LoginThrottle.key == key)
-                .values(blocked_until=now + dt.timedelta(seconds=delay))
-            )
+    throttle.record_failure(keys, free_attempts=free_attempts, max_delay=max_delay)
     db.session.commit()
     return LoginResult(None)
 

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partnership.db import Base, UTCDateTime, new_uuid, utcnow
+
+SURVEY_STATES = ("draft", "scheduled", "open", "closed")
+
+
+def new_token() -> str:
+    """A 256-bit survey link token; only its SHA-256 is stored."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Cycle(Base):
+    """One quarter of the Continuous Alignment Model for one partnership. It holds the
+    quarter's surveys (usually the pulse and the plan-and-execution check; an audit too)."""
+
+    __tablename__ = "cycles"
+    __table_args__ = (UniqueConstraint("partnership_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True
+    )
+    #: "2026-Q4" by default; custom labels allowed.
+    label: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    surveys: Mapped[list[Survey]] = relationship(
+        back_populates="cycle", order_by="Survey.id", cascade="all, delete-orphan"
+    )
+
+
+class Survey(Base):
+    """One instrument run inside a cycle: who is invited, when it is open, what was answered."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        CheckConstraint("state IN ('draft', 'scheduled', 'open', 'closed')", name="state"),
+        # At most one open survey per partnership and instrument lineage.
+        Index(
+            "uq_surveys_one_open_per_lineage",
+            "partnership_id",
+            "instrument_id",
+            unique=True,
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True
+    )
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    #: The lineage (denormalised from the version) for the one-open rule and trends.
+    instrument_id: Mapped[int] = mapped_column(
+        ForeignKey("instruments.id", ondelete="RESTRICT"), index=True
+    )
+    instrument_version_id: Mapped[int] = mapped_column(
+        ForeignKey("instrument_versions.id", ondelete="RESTRICT"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(10), default="draft")
+    #: Planned window (UTC); shown in the partnership's time zone.
+    opens_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closes_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: When it actually opened and closed.
+    opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Targeting: invite only these functions / levels (empty = everyone active).
+    target_functions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    target_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cycle: Mapped[Cycle] = relationship(back_populates="surveys")
+
+
+class Invitation(Base):
+    """A stakeholder's personal link to one survey. The segment is copied at invite time so
+    participation never counts more respondents than invitees. Only a used flag and the day
+    are kept: nothing links the invitation to the response."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("survey_id", "stakeholder_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    #: Erasing a stakeholder deletes their invitations (never the anonymous answers).
+    stakeholder_id: Mapped[int] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    function: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(20))
+    is_used: Mapped[bool] = mapped_column(default=False)
+    used_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    reminder_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Response(Base):
+    """One submitted answer sheet. Random id, the respondent's segment and the day only: no
+    link to the invitation or the stakeholder."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uuid)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    function: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(20))
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Answer(Base):
+    """One closed answer: the raw option value 1..A (0..10 for likelihood); NULL means
+    "not applicable". Unanswered items have no row. Both are missing, never zero."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("response_id", "item_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uuid)
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"), index=True)
+    value: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+
+
+class Comment(Base):
+    """An open-text answer. A coach may hide a comment that names a person: it is kept,
+    marked hidden, and the hiding is logged."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uuid)
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    is_hidden: Mapped[bool] = mapped_column(default=False)
+    hidden_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

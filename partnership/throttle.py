@@ -1,0 +1,71 @@
+"""Attempt throttling kept in the database, so limits hold across gunicorn workers and
+restarts (an in-memory counter would be per process). Used for logins and survey-link tokens.
+
+Each key ("acct:<email>", "ip:<addr>", "token-ip:<addr>") counts failures; past
+`free_attempts`, each further failure doubles the wait before the key is checked again
+(2, 4, 8 ... seconds, capped). Counters decay after an hour without failures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from partnership.accounts.models import LoginThrottle
+from partnership.db import utcnow
+from partnership.extensions import db
+
+WINDOW = dt.timedelta(hours=1)
+
+
+def wait_seconds(keys: list[str], now: dt.datetime | None = None) -> int:
+    """Seconds until every key may be tried again; 0 when none is blocked."""
+    now = now or utcnow()
+    blocked = db.session.scalars(
+        select(LoginThrottle.blocked_until).where(
+            LoginThrottle.key.in_([k[:300] for k in keys]), LoginThrottle.blocked_until > now
+        )
+    ).all()
+    if not blocked:
+        return 0
+    return max(1, int((max(blocked) - now).total_seconds()) + 1)
+
+
+def record_failure(keys: list[str], *, free_attempts: int, max_delay: int) -> None:
+    """Count a failure for each key (flush only; the caller commits)."""
+    now = utcnow()
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    stale = now - WINDOW
+    for key in keys:
+        key = key[:300]
+        stmt = (
+            insert(LoginThrottle)
+            .values(key=key, failures=1, updated_at=now)
+            .on_conflict_do_update(
+                index_elements=[LoginThrottle.key],
+                set_={
+                    "failures": case(
+                        (LoginThrottle.updated_at < stale, 1), else_=LoginThrottle.failures + 1
+                    ),
+                    "updated_at": now,
+                },
+            )
+            .returning(LoginThrottle.failures)
+        )
+        failures = db.session.execute(stmt).scalar_one()
+        if failures >= free_attempts:
+            delay = min(max_delay, 2 ** (failures - free_attempts + 1))
+            db.session.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.key == key)
+                .values(blocked_until=now + dt.timedelta(seconds=delay))
+            )
+
+
+def clear(key: str) -> None:
+    """Forget a key's failures (flush only)."""
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == key[:300]))
