@@ -11,7 +11,7 @@ from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from partnership.accounts.models import User
 from partnership.extensions import db
@@ -305,6 +305,19 @@ def set_stakeholder_active(stakeholder: Stakeholder, active: bool) -> None:
     """Deactivate (no further invitations) or reactivate a stakeholder. Commits."""
     stakeholder.is_active = active
     db.session.commit()
+
+
+def erase_stakeholder(stakeholder: Stakeholder) -> str:
+    """Erase a person (privacy request): the stakeholder row and their invitations go; the
+    anonymous responses stay, since nothing links them to the person. Commits."""
+    name = stakeholder.name
+    from partnership.surveys.models import Invitation
+
+    db.session.execute(delete(Invitation).where(Invitation.stakeholder_id == stakeholder.id))
+    db.session.delete(stakeholder)
+    db.session.commit()
+    log.info("stakeholder %s erased", stakeholder.id)
+    return name
 
 
 @dataclass(frozen=True)

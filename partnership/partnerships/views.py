@@ -243,6 +243,23 @@ def toggle_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignor
     return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
 
 
+@bp.route(
+    "/partnerships/<int:partnership_id>/stakeholders/<int:stakeholder_id>/erase",
+    methods=["GET", "POST"],
+)
+@login_required
+def erase_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
+    if request.method == "POST":
+        name = services.erase_stakeholder(stakeholder)
+        flash(f"{name} was erased with their invitations. Anonymous answers remain.", "success")
+        return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
+    return render_template(
+        "partnerships/erase.html", partnership=partnership, stakeholder=stakeholder
+    )
+
+
 @bp.route("/partnerships/<int:partnership_id>/stakeholders/import", methods=["GET", "POST"])
 @login_required
 def import_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]

@@ -163,3 +163,40 @@ def test_functions_in_use_cannot_be_removed(client, app):
     response = client.post(f"/partnerships/{partnership.id}/edit", data=form)
     assert response.status_code == 400
     assert b"still used by stakeholders: procurement" in response.data
+
+
+def test_erasing_a_stakeholder_removes_invitations_but_keeps_anonymous_answers(client, app):
+    import datetime as dt
+
+    from partnership.surveys.models import Answer, Invitation, Response
+    from tests.world import build_children
+
+    coach = make_user()
+    partnership = make_partnership(coach)
+    ids = build_children(partnership)
+    person = db.session.get(Stakeholder, ids["stakeholder_id"])
+    db.session.add(
+        Invitation(
+            survey_id=ids["survey_id"],
+            stakeholder_id=person.id,
+            token_hash="f" * 64,
+            organization_id=person.organization_id,
+            function=person.function,
+            level=person.level,
+            is_used=True,
+            used_on=dt.date.today(),
+        )
+    )
+    db.session.commit()
+    answers_before = db.session.scalar(select(func.count()).select_from(Answer))
+    login(client, coach)
+    confirm = client.get(f"/partnerships/{partnership.id}/stakeholders/{person.id}/erase")
+    assert b"Erase for good" in confirm.data
+    assert db.session.get(Stakeholder, person.id) is not None  # GET changes nothing
+    person_id = person.id
+    response = client.post(f"/partnerships/{partnership.id}/stakeholders/{person_id}/erase")
+    assert response.status_code == 302
+    assert db.session.get(Stakeholder, person_id) is None
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == answers_before
