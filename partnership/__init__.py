@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from partnership.instruments.views import bp as instruments_bp
     from partnership.partnerships.views import bp as partnerships_bp
     from partnership.results.api import bp as api_bp
+    from partnership.results.downloads import bp as downloads_bp
     from partnership.results.views import bp as results_bp
     from partnership.surveys.public import bp as take_bp
     from partnership.surveys.views import bp as surveys_bp
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
         surveys_bp,
         take_bp,
         results_bp,
+        downloads_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)
