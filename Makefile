@@ -24,7 +24,7 @@ demo: $(STAMP)
 	@echo "Open http://$(HOST):$(PORT)/ (Ctrl+C stops)."
 	@PARTNERSHIP_ENV=development $(PY) -m flask outbox send --loop & \
 	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
-	  PARTNERSHIP_ENV=development $(PY) -m gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
+	  PARTNERSHIP_ENV=development $(PY) -m gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
 
 ## test: the whole suite (SQLite; PostgreSQL and Chromium tests skip with a note when missing)
 test: $(STAMP)

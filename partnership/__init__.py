@@ -152,12 +152,16 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from partnership.accounts.cli import accounts_cli
     from partnership.cli import db_cli, demo_command
+    from partnership.instruments.cli import instruments_cli
     from partnership.outbox.cli import outbox_cli
+    from partnership.surveys.cli import surveys_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(surveys_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(instruments_cli)
 
 
 CSP = (

@@ -36,6 +36,10 @@ def upgrade_command(revision: str) -> None:
     """Upgrade the database to the latest schema (or REVISION)."""
     upgrade(revision=revision)
     click.echo(f"Database upgraded to {revision}.")
+    if revision == "head":
+        from partnership.instruments.services import ensure_builtins
+
+        ensure_builtins()
 
 
 @db_cli.command("downgrade")
@@ -80,5 +84,5 @@ def demo_command(password: str) -> None:
     """Load the demo partnership (idempotent) and print the coach login."""
     from partnership.demo import load_demo
 
-    info = load_demo(password=password)
+    info = load_demo(password=password, base_url=current_app.config["BASE_URL"])
     click.echo(info)

@@ -109,7 +109,9 @@ def build_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 15000) 
         engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # No pre-ping (it costs a round trip per request); connections are recycled instead, and
+    # a dropped connection fails one request, which the pool then replaces.
+    return create_engine(url, echo=echo, pool_recycle=1800)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -1,5 +1,187 @@
-"""Public survey pages reached through a personal link (no account)."""
+"""Public survey pages reached through a personal link (no account).
 
-from flask import Blueprint
+Status codes: the survey 200 (400 when shown again with messages); an unknown link or a survey
+not open yet 404 (one neutral page, no detail); "already answered" 200 on GET and 409 on a POST
+that lost (e.g. the 49 losers of 50 concurrent submissions of one link); a closed survey 410;
+too many unknown links from one IP 429. A successful submission redirects (303) to a thank-you
+page that names nothing.
+
+CSRF: both forms carry a CSRF token and every POST checks it (`LinkForm`), but the token has
+no time limit: the survey page keeps working when left open for hours (decisions.md). Flask-WTF
+1.3 turns `csrf_time_limit = None` back into WTF_CSRF_TIME_LIMIT, and its token lives in the
+session cookie, which Flask refuses after PERMANENT_SESSION_LIFETIME (8 hours) anyway. So the
+token is bound to the personal link instead: an HMAC, under the app's CSRF secret, of the form's
+purpose and the link's SHA-256. A page from another site cannot produce it without the link, and
+whoever holds the link can answer with it directly, so binding to a browser session would add
+nothing here; it also means the stakeholder's pages set no cookie. The global CSRFProtect is
+exempted for this blueprint because LinkForm does the check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from wtforms.csrf.core import CSRF
+from wtforms.validators import ValidationError
+
+from partnership.extensions import csrf
+from partnership.surveys import taking
+from partnership.surveys.models import hash_token
 
 bp = Blueprint("take", __name__)
+csrf.exempt(bp)  # checked by LinkForm instead, without a time limit
+
+#: Shown when the POST's CSRF token is missing or wrong (a form posted from elsewhere).
+UNVERIFIED = (
+    "We could not verify that this form came from your survey page. Your answers are still "
+    "on the page: please check them and send them again."
+)
+
+
+def link_csrf_token(secret: str | bytes, purpose: str, token: str) -> str:
+    """The CSRF token of a personal link's form: HMAC-SHA256 of the purpose and the link's
+    SHA-256 under the CSRF secret."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    message = f"partnership-link-csrf:{purpose}:{hash_token(token)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _page_csrf(purpose: str, token: str) -> str | None:
+    """The token a GET writes into the page, without building the form (LinkForm checks it on
+    POST); None when CSRF is off (tests)."""
+    config = current_app.config
+    if not config.get("WTF_CSRF_ENABLED", True):
+        return None
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    return link_csrf_token(secret, purpose, token)
+
+
+class LinkCSRF(CSRF):
+    """A CSRF token bound to the personal link and the form's purpose (`meta.csrf_context`,
+    e.g. "survey:<token>"), not to a session: it never expires and needs no cookie."""
+
+    def setup_form(self, form):  # type: ignore[no-untyped-def]
+        self.meta = form.meta
+        return super().setup_form(form)
+
+    def generate_csrf_token(self, csrf_token_field):  # type: ignore[no-untyped-def]
+        purpose, _, token = str(self.meta.csrf_context).partition(":")
+        return link_csrf_token(self.meta.csrf_secret, purpose, token)
+
+    def validate_csrf_token(self, form, field):  # type: ignore[no-untyped-def]
+        if not isinstance(field.data, str) or not hmac.compare_digest(
+            field.data.encode(), field.current_token.encode()
+        ):
+            raise ValidationError("The form could not be verified.")
+
+
+class LinkForm(FlaskForm):
+    """The CSRF check of the survey and opt-out forms: `LinkForm(meta={"csrf_context":
+    "survey:" + token})`. The answers are not WTForms fields: the page writes its radios in a
+    plain loop and taking.validate_answers checks them."""
+
+    class Meta:
+        csrf_class = LinkCSRF
+        csrf_time_limit = None
+
+
+def _link_form(purpose: str, token: str) -> LinkForm:
+    return LinkForm(meta={"csrf_context": f"{purpose}:{token}"})
+
+
+def _ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _message(kind: str, status: int, **values):  # type: ignore[no-untyped-def]
+    response = render_template("take/message.html", kind=kind, **values)
+    return response, status
+
+
+def _refusal(result: taking.LinkResult):  # type: ignore[no-untyped-def]
+    """The page for a link that cannot be used now; None when the result is not a refusal."""
+    if result.status == "invalid":
+        return _message("invalid", 404)
+    if result.status == "throttled":
+        body, status = _message("throttled", 429, wait_seconds=result.wait_seconds)
+        return body, status, {"Retry-After": str(result.wait_seconds)}
+    if result.status == "used":
+        return _message("used", 409 if request.method == "POST" else 200)
+    if result.status == "closed":
+        return _message("closed", 410, closed_on=result.closed_on)
+    return None
+
+
+def _items_html(page: dict) -> Markup | None:  # type: ignore[type-arg]
+    """The questions of an unanswered page, rendered once per locked instrument version and
+    respondent organization (`fragment_key`) and reused: they are the same for everyone, and
+    rendering 100-odd radios is most of the page's cost. None when the page must be rendered
+    in full (answers kept, messages, or a version that may still change)."""
+    key = page.get("fragment_key")
+    if key is None:
+        return None
+    cache = current_app.extensions.setdefault("pp_survey_fragments", {})
+    html = cache.get(key)
+    if html is None:
+        html = Markup(render_template("take/_items.html", **page))  # noqa: S704 - autoescaped output
+        if len(cache) >= 256:
+            cache.clear()
+        cache[key] = html
+    return html
+
+
+def _survey_page(result: taking.LinkResult, token: str, status: int):  # type: ignore[no-untyped-def]
+    assert result.page is not None
+    return render_template(
+        "take/survey.html",
+        action=url_for("take.survey", token=token),
+        csrf_value=_page_csrf("survey", token),
+        items_html=_items_html(result.page),
+        **result.page,
+    ), status
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+def survey(token: str):  # type: ignore[no-untyped-def]
+    if request.method == "GET":
+        result = taking.open_link(token, ip=_ip())
+        return _refusal(result) or _survey_page(result, token, 200)
+    if not _link_form("survey", token).validate():
+        result = taking.open_link(token, ip=_ip(), kept=request.form, notice=UNVERIFIED)
+        return _refusal(result) or _survey_page(result, token, 400)
+    result = taking.submit(token, request.form, ip=_ip())
+    if result.status == "submitted":
+        return redirect(url_for("take.thanks"), code=303)
+    return _refusal(result) or _survey_page(result, token, 400)
+
+
+@bp.get("/s/thanks")
+def thanks():  # type: ignore[no-untyped-def]
+    return _message("thanks", 200)
+
+
+@bp.route("/s/<token>/opt-out", methods=["GET", "POST"])
+def opt_out(token: str):  # type: ignore[no-untyped-def]
+    if request.method == "POST" and _link_form("opt-out", token).validate():
+        result = taking.opt_out(token, ip=_ip())
+        if result.status == "opted_out":
+            assert result.page is not None
+            return render_template("take/opt_out.html", done=True, **result.page)
+        return _refusal(result)
+    result = taking.opt_out_page(token, ip=_ip())
+    refusal = _refusal(result)
+    if refusal is not None:
+        return refusal
+    assert result.page is not None
+    unverified = request.method == "POST"
+    return render_template(
+        "take/opt_out.html",
+        done=False,
+        unverified=unverified,
+        csrf_value=_page_csrf("opt-out", token),
+        **result.page,
+    ), (400 if unverified else 200)

@@ -1,0 +1,645 @@
+"""Cycles and surveys: planning, opening (invitations and their emails), closing, reminders
+and participation.
+
+Every public function that changes data is one use case and commits once; helpers only flush.
+Emails are written to the outbox in the same transaction as the change that caused them, so a
+failed use case sends nothing. The scheduler calls `open_survey`, `close_survey` and
+`send_reminders` with an explicit `now`; the coach's buttons and the CLI call them too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from partnership.accounts.models import User
+from partnership.db import utcnow
+from partnership.extensions import db
+from partnership.instruments import services as instrument_services
+from partnership.instruments.models import Instrument, InstrumentVersion
+from partnership.outbox.services import enqueue
+from partnership.partnerships.models import LEVELS, Partnership, Stakeholder
+from partnership.scoring.formulas import participation as participation_rate
+from partnership.scoring.privacy import complementary_suppression
+from partnership.surveys import emails
+from partnership.surveys.models import Cycle, Invitation, Response, Survey, hash_token, new_token
+from partnership.surveys.signals import survey_closed
+
+log = logging.getLogger(__name__)
+
+EDITABLE_STATES = ("draft", "scheduled")
+OTHER_LABEL = "other (small groups)"
+
+
+class SurveyError(ValueError):
+    """A use case refused, with a message fit for the user; `field` names the form field the
+    message belongs to, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# --- instruments (owned by partnership.instruments) ---------------------------------------
+
+
+def usable_instruments(partnership: Partnership) -> list[Instrument]:
+    """Instruments a survey of this partnership may use (the instrument library's rule)."""
+    return instrument_services.usable_instruments(partnership)
+
+
+def _latest_version(instrument: Instrument) -> InstrumentVersion | None:
+    try:
+        return instrument_services.latest_version(instrument)
+    except LookupError:  # an instrument without any version yet
+        return None
+
+
+# --- cycles -------------------------------------------------------------------------------
+
+
+def quarter_label(partnership: Partnership, now: dt.datetime | None = None) -> str:
+    """The current quarter in the partnership's time zone, e.g. "2026-Q4"."""
+    local = (now or utcnow()).astimezone(ZoneInfo(partnership.timezone))
+    return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+
+
+def list_cycles(partnership: Partnership) -> list[Cycle]:
+    """The partnership's cycles, newest first, with their surveys."""
+    return list(
+        db.session.scalars(
+            select(Cycle)
+            .where(Cycle.partnership_id == partnership.id)
+            .order_by(Cycle.created_at.desc(), Cycle.id.desc())
+        )
+    )
+
+
+def create_cycle(
+    partnership: Partnership, label: str | None, *, now: dt.datetime | None = None
+) -> Cycle:
+    """Create a cycle. An empty label means the current quarter in the partnership's time
+    zone; labels are unique per partnership. Commits."""
+    label = " ".join((label or "").split()) or quarter_label(partnership, now)
+    if len(label) > 40:
+        raise SurveyError("A label may have at most 40 characters.", field="label")
+    taken = SurveyError(
+        f"This partnership already has a cycle labelled “{label}”. Choose another label.",
+        field="label",
+    )
+    exists = db.session.scalar(
+        select(Cycle.id).where(Cycle.partnership_id == partnership.id, Cycle.label == label)
+    )
+    if exists is not None:
+        raise taken
+    cycle = Cycle(partnership_id=partnership.id, label=label)
+    db.session.add(cycle)
+    try:
+        db.session.commit()
+    except IntegrityError:  # created concurrently
+        db.session.rollback()
+        raise taken
+    log.info("cycle %s created in partnership %s", cycle.id, partnership.id)
+    return cycle
+
+
+# --- planning surveys ---------------------------------------------------------------------
+
+
+@dataclass
+class SurveyData:
+    """A survey as the coach plans it; times are naive wall-clock times in the partnership's
+    time zone (as typed), converted to UTC by the service."""
+
+    instrument_id: int
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    target_functions: list[str] = field(default_factory=list)
+    target_levels: list[str] = field(default_factory=list)
+
+
+def to_utc(local: dt.datetime | None, timezone: str, *, field: str = "") -> dt.datetime | None:
+    """A wall-clock time typed in `timezone` as an aware UTC datetime. A time skipped by a
+    clock change (e.g. 02:30 on the spring-forward night) is refused rather than guessed."""
+    if local is None:
+        return None
+    zone = ZoneInfo(timezone)
+    naive = local.replace(tzinfo=None)
+    utc = naive.replace(tzinfo=zone).astimezone(dt.UTC)
+    if utc.astimezone(zone).replace(tzinfo=None) != naive:
+        raise SurveyError(
+            f"{naive:%Y-%m-%d %H:%M} does not exist in {timezone} (the clocks change then). "
+            "Choose another time.",
+            field=field or None,
+        )
+    return utc
+
+
+def to_local(when: dt.datetime | None, timezone: str) -> dt.datetime | None:
+    """A stored UTC time as a naive wall-clock time in `timezone` (for form fields)."""
+    if when is None:
+        return None
+    return when.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    instrument: Instrument
+    version: InstrumentVersion
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    state: str
+
+
+def _check_plan(
+    partnership: Partnership,
+    cycle: Cycle,
+    data: SurveyData,
+    now: dt.datetime,
+    survey: Survey | None = None,
+) -> _Plan:
+    instrument = next(
+        (i for i in usable_instruments(partnership) if i.id == data.instrument_id), None
+    )
+    if instrument is None:
+        raise SurveyError(
+            "Choose one of the instruments available to this partnership.", field="instrument_id"
+        )
+    version = _latest_version(instrument)
+    if version is None:
+        raise SurveyError("This instrument has no version yet.", field="instrument_id")
+    same_lineage = select(Survey.id).where(
+        Survey.cycle_id == cycle.id, Survey.instrument_id == instrument.id
+    )
+    if survey is not None:
+        same_lineage = same_lineage.where(Survey.id != survey.id)
+    if db.session.scalar(same_lineage) is not None:
+        # One survey per lineage and cycle: trends and the cycle's export key on the lineage.
+        raise SurveyError(
+            f"Cycle {cycle.label} already has a survey with “{instrument.name}”.",
+            field="instrument_id",
+        )
+    opens_at = to_utc(data.opens_at, partnership.timezone, field="opens_at")
+    closes_at = to_utc(data.closes_at, partnership.timezone, field="closes_at")
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise SurveyError("The survey must close after it opens.", field="closes_at")
+    if closes_at and closes_at <= now:
+        raise SurveyError("This closing time has already passed.", field="closes_at")
+    unknown = [f for f in data.target_functions if f not in partnership.functions]
+    if unknown:
+        raise SurveyError("Unknown function: " + ", ".join(unknown) + ".", field="target_functions")
+    unknown = [lv for lv in data.target_levels if lv not in LEVELS]
+    if unknown:
+        raise SurveyError("Unknown level: " + ", ".join(unknown) + ".", field="target_levels")
+    state = "scheduled" if opens_at is not None and opens_at > now else "draft"
+    return _Plan(instrument, version, opens_at, closes_at, state)
+
+
+def _ordered(values: list[str], order: list[str]) -> list[str]:
+    wanted = set(values)
+    return [v for v in order if v in wanted]
+
+
+def create_survey(
+    partnership: Partnership, cycle: Cycle, data: SurveyData, *, now: dt.datetime | None = None
+) -> Survey:
+    """Plan a survey in a cycle with the chosen instrument's latest version. It is
+    "scheduled" when it has an opening time in the future, else "draft". Commits."""
+    plan = _check_plan(partnership, cycle, data, now or utcnow())
+    survey = Survey(
+        partnership_id=partnership.id,
+        cycle_id=cycle.id,
+        instrument_id=plan.instrument.id,
+        instrument_version_id=plan.version.id,
+        state=plan.state,
+        opens_at=plan.opens_at,
+        closes_at=plan.closes_at,
+        target_functions=_ordered(data.target_functions, partnership.functions),
+        target_levels=_ordered(data.target_levels, list(LEVELS)),
+    )
+    db.session.add(survey)
+    db.session.commit()
+    log.info("survey %s planned in cycle %s", survey.id, cycle.id)
+    return survey
+
+
+def update_survey(survey: Survey, data: SurveyData, *, now: dt.datetime | None = None) -> None:
+    """Change a draft or scheduled survey (instrument, planned window, targeting); its state
+    follows the opening time as in `create_survey`. Commits."""
+    if survey.state not in EDITABLE_STATES:
+        raise SurveyError("Only a draft or scheduled survey can be changed.")
+    partnership = db.session.get(Partnership, survey.partnership_id)
+    assert partnership is not None
+    plan = _check_plan(partnership, survey.cycle, data, now or utcnow(), survey)
+    survey.instrument_id = plan.instrument.id
+    survey.instrument_version_id = plan.version.id
+    survey.opens_at, survey.closes_at, survey.state = plan.opens_at, plan.closes_at, plan.state
+    survey.target_functions = _ordered(data.target_functions, partnership.functions)
+    survey.target_levels = _ordered(data.target_levels, list(LEVELS))
+    db.session.commit()
+
+
+# --- opening, closing, reminders ----------------------------------------------------------
+
+
+def matching_stakeholders(survey: Survey) -> list[Stakeholder]:
+    """The active stakeholders the survey's targeting selects (no targeting: all active)."""
+    stmt = select(Stakeholder).where(
+        Stakeholder.partnership_id == survey.partnership_id, Stakeholder.is_active.is_(True)
+    )
+    if survey.target_functions:
+        stmt = stmt.where(Stakeholder.function.in_(survey.target_functions))
+    if survey.target_levels:
+        stmt = stmt.where(Stakeholder.level.in_(survey.target_levels))
+    return list(db.session.scalars(stmt.order_by(Stakeholder.id)))
+
+
+def _open_of_lineage(survey: Survey) -> Survey | None:
+    return db.session.scalar(
+        select(Survey).where(
+            Survey.partnership_id == survey.partnership_id,
+            Survey.instrument_id == survey.instrument_id,
+            Survey.state == "open",
+            Survey.id != survey.id,
+        )
+    )
+
+
+def _lineage_busy(survey: Survey, instrument: Instrument, other: Survey | None) -> SurveyError:
+    where = f" in cycle {other.cycle.label}" if other is not None else ""
+    return SurveyError(
+        f"Another survey with “{instrument.name}” is open{where}. Close it before opening "
+        "this one: only one survey per instrument can be open at a time."
+    )
+
+
+def _links(base_url: str, token: str) -> tuple[str, str]:
+    base = base_url.rstrip("/")
+    return f"{base}/s/{token}", f"{base}/s/{token}/opt-out"
+
+
+def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None) -> int:
+    """Open a draft or scheduled survey and invite its stakeholders. Commits; returns the
+    number of invitations.
+
+    Refused when another survey of the same partnership and instrument lineage is open (the
+    partial unique index uq_surveys_one_open_per_lineage backs this against races), when its
+    planned closing time has passed, and when no active stakeholder matches the targeting.
+    The survey asks the lineage's latest version at the moment it opens; that version is
+    locked (later edits create a new version). Each matching active stakeholder gets one
+    invitation with a fresh token, of which only the SHA-256 is stored, and one invitation
+    email in the outbox (key "invite:<survey>:<stakeholder>"): the raw token exists only in
+    memory while the email is written. The invitation copies the stakeholder's organization,
+    function and level, so participation never counts more respondents than invitees.
+    """
+    now = now or utcnow()
+    if survey.state == "open":
+        raise SurveyError("This survey is already open.")
+    if survey.state == "closed":
+        raise SurveyError("A closed survey cannot be reopened. Plan a new survey instead.")
+    if survey.closes_at is not None and survey.closes_at <= now:
+        raise SurveyError(
+            "The planned closing time has passed. Edit the survey and set a new one first."
+        )
+    instrument = db.session.get(Instrument, survey.instrument_id)
+    assert instrument is not None
+    other = _open_of_lineage(survey)
+    if other is not None:
+        raise _lineage_busy(survey, instrument, other)
+    stakeholders = matching_stakeholders(survey)
+    if not stakeholders:
+        raise SurveyError(
+            "No active stakeholder matches this survey's targeting. Add stakeholders or widen "
+            "the targeting before opening it."
+        )
+    version = _latest_version(instrument)
+    if version is None:
+        raise SurveyError("The instrument has no version to ask.")
+    try:
+        # Compare-and-set: a coach and the scheduler opening at once open it only once.
+        won = db.session.execute(
+            update(Survey)
+            .where(Survey.id == survey.id, Survey.state.in_(EDITABLE_STATES))
+            .values(state="open", opened_at=now, instrument_version_id=version.id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    except IntegrityError:
+        db.session.rollback()
+        raise _lineage_busy(survey, instrument, None)
+    if not won:
+        db.session.rollback()
+        raise SurveyError("This survey was opened or closed in the meantime.")
+    db.session.refresh(survey)
+    instrument_services.lock_version(version)
+    partnership = db.session.get(Partnership, survey.partnership_id)
+    assert partnership is not None
+    organizations = {o.id: o for o in partnership.organizations}
+    for stakeholder in stakeholders:
+        token = new_token()
+        db.session.add(
+            Invitation(
+                survey_id=survey.id,
+                stakeholder_id=stakeholder.id,
+                token_hash=hash_token(token),
+                organization_id=stakeholder.organization_id,
+                function=stakeholder.function,
+                level=stakeholder.level,
+            )
+        )
+        link, opt_out = _links(base_url, token)
+        mail = emails.invitation_email(
+            partnership=partnership,
+            organization=organizations[stakeholder.organization_id],
+            instrument=instrument,
+            closes_at=survey.closes_at,
+            name=stakeholder.name,
+            link=link,
+            opt_out_link=opt_out,
+        )
+        enqueue(
+            to=stakeholder.email,
+            subject=mail.subject,
+            text=mail.text,
+            html=mail.html,
+            key=f"invite:{survey.id}:{stakeholder.id}",
+        )
+    db.session.flush()
+    db.session.commit()
+    log.info("survey %s opened with %s invitations", survey.id, len(stakeholders))
+    return len(stakeholders)
+
+
+def close_survey(survey: Survey, *, now: dt.datetime | None = None) -> None:
+    """Close an open survey: no more answers are accepted. Commits.
+
+    The `survey_closed` signal is sent after the survey is marked closed and before the
+    commit, so a receiver can flush a results snapshot that commits with the close (or, if it
+    fails, the survey stays open). A closed survey is never reopened.
+    """
+    now = now or utcnow()
+    if survey.state != "open":
+        raise SurveyError("Only an open survey can be closed.")
+    won = db.session.execute(
+        update(Survey)
+        .where(Survey.id == survey.id, Survey.state == "open")
+        .values(state="closed", closed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        db.session.rollback()
+        raise SurveyError("This survey was closed in the meantime.")
+    db.session.refresh(survey)
+    try:
+        survey_closed.send(survey)
+        db.session.flush()
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    log.info("survey %s closed", survey.id)
+
+
+def send_reminders(survey: Survey, *, base_url: str, now: dt.datetime | None = None) -> int:
+    """Remind every invitee of an open survey who has not answered, is still active and has
+    not opted out of reminders. Commits; returns the number of reminders written.
+
+    Tokens are stored only hashed, so the original link cannot be sent again. Each reminder
+    therefore carries a FRESH token that replaces the invitation's token hash: the link of
+    earlier emails then gets the neutral page, the new one works. The replacement is a
+    conditional update (unused, same reminder count), so two reminder runs at once cannot
+    leave a stakeholder with a link that no longer works. The outbox key is
+    "remind:<survey>:<invitation>:<reminder number>".
+    """
+    now = now or utcnow()
+    if survey.state != "open":
+        raise SurveyError("Reminders can be sent only while the survey is open.")
+    partnership = db.session.get(Partnership, survey.partnership_id)
+    instrument = db.session.get(Instrument, survey.instrument_id)
+    assert partnership is not None and instrument is not None
+    organizations = {o.id: o for o in partnership.organizations}
+    rows = db.session.execute(
+        select(Invitation.id, Invitation.reminder_count, Invitation.organization_id, Stakeholder)
+        .join(Stakeholder, Stakeholder.id == Invitation.stakeholder_id)
+        .where(
+            Invitation.survey_id == survey.id,
+            Invitation.is_used.is_(False),
+            Stakeholder.is_active.is_(True),
+            Stakeholder.is_reminder_opt_out.is_(False),
+        )
+        .order_by(Invitation.id)
+    ).all()
+    sent = 0
+    for invitation_id, count, organization_id, stakeholder in rows:
+        token = new_token()
+        number = count + 1
+        won = db.session.execute(
+            update(Invitation)
+            .where(
+                Invitation.id == invitation_id,
+                Invitation.is_used.is_(False),
+                Invitation.reminder_count == count,
+            )
+            .values(token_hash=hash_token(token), reminder_count=number, last_reminded_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not won:
+            continue
+        link, opt_out = _links(base_url, token)
+        mail = emails.reminder_email(
+            partnership=partnership,
+            organization=organizations[organization_id],
+            instrument=instrument,
+            closes_at=survey.closes_at,
+            name=stakeholder.name,
+            link=link,
+            opt_out_link=opt_out,
+        )
+        if enqueue(
+            to=stakeholder.email,
+            subject=mail.subject,
+            text=mail.text,
+            html=mail.html,
+            key=f"remind:{survey.id}:{invitation_id}:{number}",
+        ):
+            sent += 1
+    db.session.commit()
+    log.info("survey %s: %s reminders written", survey.id, sent)
+    return sent
+
+
+def send_test_invitation(
+    survey: Survey, user: User, *, base_url: str, now: dt.datetime | None = None
+) -> bool:
+    """Email the coach the survey's invitation as a stakeholder of the first organization
+    would receive it, with a link to the instrument's preview instead of a personal link: no
+    token, no invitation, nothing counted. Several clicks within the same minute send one
+    email. Commits; returns False when that email was already written."""
+    now = now or utcnow()
+    partnership = db.session.get(Partnership, survey.partnership_id)
+    instrument = db.session.get(Instrument, survey.instrument_id)
+    version = db.session.get(InstrumentVersion, survey.instrument_version_id)
+    assert partnership is not None and instrument is not None and version is not None
+    preview = (
+        f"{base_url.rstrip('/')}/partnerships/{partnership.id}/instruments/{instrument.id}"
+        f"/preview?version={version.number}"
+    )
+    mail = emails.preview_invitation_email(
+        partnership=partnership,
+        instrument=instrument,
+        closes_at=survey.closes_at,
+        name=user.name,
+        preview_link=preview,
+    )
+    written = enqueue(
+        to=user.email,
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
+        key=f"test-invite:{survey.id}:{user.id}:{now:%Y%m%dT%H%M}",
+    )
+    db.session.commit()
+    return written
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def survey_instrument(survey: Survey) -> tuple[Instrument, InstrumentVersion]:
+    """The survey's instrument lineage and the version it asks (or will ask)."""
+    instrument = db.session.get(Instrument, survey.instrument_id)
+    version = db.session.get(InstrumentVersion, survey.instrument_version_id)
+    assert instrument is not None and version is not None
+    return instrument, version
+
+
+def instrument_names(surveys: list[Survey]) -> dict[int, str]:
+    """Names of the instruments the given surveys use, by instrument id."""
+    ids = {s.instrument_id for s in surveys}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Instrument.id, Instrument.name).where(Instrument.id.in_(ids)))
+    return {i: name for i, name in rows}
+
+
+def invitation_stats(survey: Survey) -> dict[str, Any]:
+    """Counts for the coach: invitations, reminders sent and the last reminder time."""
+    row = db.session.execute(
+        select(
+            func.count(Invitation.id),
+            func.coalesce(func.sum(Invitation.reminder_count), 0),
+            func.max(Invitation.last_reminded_at),
+        ).where(Invitation.survey_id == survey.id)
+    ).one()
+    return {"invitations": int(row[0]), "reminders": int(row[1]), "last_reminded_at": row[2]}
+
+
+def _cell(key: str, label: str, invited: int, responded: int) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": label,
+        "invited": invited,
+        "responded": responded,
+        "rate": participation_rate(responded, invited),
+    }
+
+
+def _breakdown(
+    invited: dict[str, int],
+    responded: dict[str, int],
+    order: list[str],
+    labels: dict[str, str],
+    min_group: int,
+) -> dict[str, Any]:
+    keys = [k for k in order if invited.get(k, 0) > 0]
+    keys += sorted(k for k in invited if invited[k] > 0 and k not in keys)
+    sizes = {k: invited[k] for k in keys}
+    hidden = complementary_suppression(sizes, min_group)
+    rows = []
+    folded_invited = folded_responded = 0
+    folded: list[str] = []
+    for k in keys:
+        # Capped: erasing a stakeholder removes their invitation but keeps their answers.
+        r = min(responded.get(k, 0), invited[k])
+        if k in hidden:
+            folded.append(labels.get(k, k))
+            folded_invited += invited[k]
+            folded_responded += r
+        else:
+            rows.append(_cell(k, labels.get(k, k), invited[k], r))
+    other = None
+    if folded:
+        other = _cell("other", OTHER_LABEL, folded_invited, folded_responded)
+        other["segments"] = folded
+    return {"rows": rows, "other": other}
+
+
+def participation(survey: Survey) -> dict[str, Any]:
+    """Invited, responded and rate of the survey, in total and per organization, and inside
+    each organization by function and by level.
+
+    Invitees are counted from the invitations (segment copied at invite time), respondents
+    from the survey's responses. A function or level with fewer invitees than the
+    partnership's `min_group` is not shown on its own: it is folded into "other (small
+    groups)" of its organization, and complementary suppression (scoring.privacy) folds
+    further segments, smallest first, until the folded group holds at least `min_group`
+    invitees or everything is folded, so no small segment follows by subtraction from the
+    organization's total. Scores are never part of it: while a survey is open only
+    participation is shown.
+    """
+    partnership = db.session.get(Partnership, survey.partnership_id)
+    assert partnership is not None
+    invited_rows = db.session.execute(
+        select(Invitation.organization_id, Invitation.function, Invitation.level, func.count())
+        .where(Invitation.survey_id == survey.id)
+        .group_by(Invitation.organization_id, Invitation.function, Invitation.level)
+    ).all()
+    responded_rows = db.session.execute(
+        select(Response.organization_id, Response.function, Response.level, func.count())
+        .where(Response.survey_id == survey.id)
+        .group_by(Response.organization_id, Response.function, Response.level)
+    ).all()
+    function_labels = {f: f.capitalize() for f in partnership.functions}
+    organizations = []
+    total_invited = total_responded = 0
+    for org in partnership.organizations:
+        inv_fn: dict[str, int] = {}
+        inv_lv: dict[str, int] = {}
+        res_fn: dict[str, int] = {}
+        res_lv: dict[str, int] = {}
+        for org_id, function, level, n in invited_rows:
+            if org_id == org.id:
+                inv_fn[function] = inv_fn.get(function, 0) + n
+                inv_lv[level] = inv_lv.get(level, 0) + n
+        for org_id, function, level, n in responded_rows:
+            if org_id == org.id:
+                res_fn[function] = res_fn.get(function, 0) + n
+                res_lv[level] = res_lv.get(level, 0) + n
+        invited = sum(inv_fn.values())
+        responded = min(sum(res_fn.values()), invited)
+        total_invited += invited
+        total_responded += responded
+        entry = _cell(org.short_code, org.name, invited, responded)
+        entry.update(
+            organization_id=org.id,
+            letter=org.letter,
+            by_function=_breakdown(
+                inv_fn, res_fn, list(partnership.functions), function_labels, partnership.min_group
+            ),
+            by_level=_breakdown(inv_lv, res_lv, list(LEVELS), LEVELS, partnership.min_group),
+        )
+        organizations.append(entry)
+    return {
+        "survey_id": survey.id,
+        "state": survey.state,
+        "min_group": partnership.min_group,
+        "invited": total_invited,
+        "responded": total_responded,
+        "rate": participation_rate(total_responded, total_invited),
+        "organizations": organizations,
+    }

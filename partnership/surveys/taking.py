@@ -1,0 +1,758 @@
+"""Taking a survey through a personal link: the stakeholder's page, the submission, opting out
+of reminders.
+
+Links: the token in `/s/<token>` is looked up by its SHA-256. An unknown token, or a survey that
+is not open yet, gets one neutral answer; a used token gets "already answered"; a closed survey
+says when it closed. A GET never consumes the token (mail scanners fetch links): only the POST of
+answers does. Unknown tokens count as failures per client IP (partnership.throttle); once an IP
+is blocked every link lookup from it is refused until the wait is over, so a blocked client
+cannot learn whether a guess was right.
+
+Hot path (recipes.md, "Survey page speed"): the link (with its survey, partnership and the
+client's throttle state) is read with one prebuilt Core select into plain dataclasses; the items
+of a locked, hence immutable, version are read once per process; the invitation is marked used
+by one conditional UPDATE whose row count decides who won; the response and its answers are
+written with Core inserts (one executemany). No ORM objects are built, loaded or flushed for a
+stakeholder.
+
+Anonymity: the response keeps its survey, the segment copied from the invitation and the day.
+Nothing links it to the invitation or the stakeholder; its id is a random uuid4.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from markupsafe import escape
+from sqlalchemy import bindparam, exists, insert, or_, select, update
+
+from partnership import throttle
+from partnership.accounts.models import LoginThrottle
+from partnership.db import new_uuid, reading, reset_reading, set_reading, utcnow
+from partnership.extensions import db
+from partnership.instruments.catalog import NA_LABEL, SCALES, render_text
+from partnership.instruments.models import Instrument, InstrumentVersion, Item
+from partnership.partnerships.models import Organization, Partnership, Stakeholder
+from partnership.surveys.models import Answer, Comment, Invitation, Response, Survey, hash_token
+
+log = logging.getLogger(__name__)
+
+#: Longest comment accepted, in characters after stripping (line breaks count as one).
+COMMENT_MAX = 2000
+#: Unknown-token lookups an IP may make (per hour) before each further one waits longer.
+TOKEN_FREE_ATTEMPTS = 20
+#: The longest wait, in seconds, once an IP keeps trying unknown tokens.
+TOKEN_MAX_DELAY = 300
+
+#: Option values and labels of each closed kind, as the form posts them ("na" is separate).
+SCALE_OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    kind: tuple((str(value), label) for value, label in options) for kind, options in SCALES.items()
+}
+#: The same with each label HTML-escaped once, for the radio loop of templates/take/_items.html
+#: (which writes them with autoescape off).
+SCALE_OPTIONS_HTML: dict[str, tuple[tuple[str, str], ...]] = {
+    kind: tuple((value, str(escape(label))) for value, label in options)
+    for kind, options in SCALE_OPTIONS.items()
+}
+_VALID = {kind: {value for value, _ in options} for kind, options in SCALE_OPTIONS.items()}
+_RADIO_TAILS = {
+    (False, False): "",
+    (True, False): " required",
+    (False, True): ' aria-invalid="true"',
+    (True, True): ' required aria-invalid="true"',
+}
+#: What the ends of the 0-10 likelihood scale mean (shown under the eleven radios).
+LIKELIHOOD_ENDS = ("0 = not at all likely", "10 = extremely likely")
+
+_inv = Invitation.__table__
+_sur = Survey.__table__
+_par = Partnership.__table__
+_org = Organization.__table__
+_ins = Instrument.__table__
+_itm = Item.__table__
+_ver = InstrumentVersion.__table__
+_thr = LoginThrottle.__table__
+
+
+# --- plain data read on the hot path ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PageItem:
+    """The part of an item the survey page and its validation need."""
+
+    id: int
+    position: int
+    kind: str
+    text: str
+    help: str
+    allow_na: bool
+    is_required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PageInstrument:
+    name: str
+    description: str
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class PageVersion:
+    """Duck-types InstrumentVersion for `survey_page_context` and `validate_answers`."""
+
+    id: int
+    instrument: PageInstrument
+    items: tuple[PageItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageOrganization:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PagePartnership:
+    """Duck-types Partnership for `survey_page_context`."""
+
+    id: int
+    name: str
+    timezone: str
+    min_group: int
+    organizations: tuple[PageOrganization, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """What a survey token leads to: the invitation, its survey and partnership, as plain data."""
+
+    invitation_id: int
+    stakeholder_id: int
+    survey_id: int
+    organization_id: int
+    function: str
+    level: str
+    is_used: bool
+    state: str
+    closes_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    version_id: int
+    instrument: PageInstrument
+    partnership: PagePartnership
+    #: (version id, created_at) when the version is locked (immutable), else None.
+    version_key: tuple[int, Any] | None = None
+
+    @property
+    def organization(self) -> PageOrganization:
+        for org in self.partnership.organizations:
+            if org.id == self.organization_id:
+                return org
+        return PageOrganization(self.organization_id, "")
+
+    def closed_since(self, now: dt.datetime) -> dt.datetime | None:
+        """When the survey closed, if it has: closed by the coach, or its close time passed
+        (before a scheduler got round to closing it)."""
+        if self.state == "closed":
+            return self.closed_at or self.closes_at or now
+        if self.closes_at is not None and self.closes_at <= now:
+            return self.closes_at
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PageField:
+    """One question as the page renders it (attributes, so Jinja reads them fast)."""
+
+    id: int
+    number: int
+    #: The form field name, "item-<id>"; radio ids are "<name>-<value>".
+    name: str
+    kind: str
+    text: str
+    help: str
+    required: bool
+    allow_na: bool
+    #: The answer to show as chosen (raw option value, "na", or comment text).
+    value: str
+    error: str
+    #: The id the error summary links to: the first radio, or the textarea.
+    first_id: str
+    describedby: str
+    #: Fixed attributes every radio of the item carries (` required`, ` aria-invalid="true"`).
+    radio_tail: str = ""
+
+
+@dataclass
+class LinkResult:
+    """The outcome of a link use case; the view turns `status` into a page.
+
+    status: "open" (show the survey; `page` is its context), "invalid" (unknown token or a
+    survey not open yet: the neutral page), "used" (already answered), "closed" (`closed_on`
+    says when, in the partnership's time zone), "throttled" (`wait_seconds`), "invalid_answers"
+    (the page again with `page` holding the kept answers and the messages), "submitted",
+    "opt_out" (confirm opting out; `page` has the partnership name and whether it is already
+    done), "opted_out".
+    """
+
+    status: str
+    page: dict[str, Any] | None = None
+    closed_on: str = ""
+    wait_seconds: int = 0
+
+
+@dataclass
+class SubmitResult(LinkResult):
+    """The outcome of `submit`; the same statuses as LinkResult."""
+
+
+@dataclass
+class _Validated:
+    answers: dict[int, int | None] = field(default_factory=dict)
+    comments: dict[int, str] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+# --- lookups ------------------------------------------------------------------------------
+
+
+_LOOKUP = (
+    select(
+        _inv.c.id,
+        _inv.c.stakeholder_id,
+        _inv.c.survey_id,
+        _inv.c.organization_id,
+        _inv.c.function,
+        _inv.c.level,
+        _inv.c.is_used,
+        _sur.c.state,
+        _sur.c.closes_at,
+        _sur.c.closed_at,
+        _sur.c.instrument_version_id,
+        _par.c.id,
+        _par.c.name,
+        _par.c.timezone,
+        _par.c.min_group,
+        _ins.c.name,
+        _ins.c.description,
+        _ins.c.minutes,
+        _org.c.id,
+        _org.c.name,
+        _ver.c.is_locked,
+        _ver.c.created_at,
+        # The client's throttle state comes with the lookup: one round trip, not two.
+        select(_thr.c.blocked_until)
+        .where(_thr.c.key == bindparam("throttle_key"))
+        .scalar_subquery(),
+    )
+    .select_from(_inv)
+    .join(_sur, _sur.c.id == _inv.c.survey_id)
+    .join(_ver, _ver.c.id == _sur.c.instrument_version_id)
+    .join(_par, _par.c.id == _sur.c.partnership_id)
+    .join(_ins, _ins.c.id == _sur.c.instrument_id)
+    .join(_org, _org.c.partnership_id == _par.c.id)
+    .where(_inv.c.token_hash == bindparam("token_hash"))
+    .order_by(_org.c.position)
+)
+
+_ITEMS = (
+    select(
+        _itm.c.id,
+        _itm.c.position,
+        _itm.c.kind,
+        _itm.c.text,
+        _itm.c.help,
+        _itm.c.allow_na,
+        _itm.c.is_required,
+    )
+    .where(_itm.c.version_id == bindparam("version_id"))
+    .order_by(_itm.c.position, _itm.c.id)
+)
+
+#: The guard of a submission: only one POST of a link changes this row, and only while the
+#: survey is open (a close committed in between makes it change nothing).
+_MARK_USED = (
+    update(_inv)
+    .where(
+        _inv.c.id == bindparam("invitation_id"),
+        _inv.c.is_used.is_(False),
+        exists()
+        .where(
+            _sur.c.id == _inv.c.survey_id,
+            _sur.c.state == "open",
+            or_(_sur.c.closes_at.is_(None), _sur.c.closes_at > bindparam("now")),
+        )
+        .correlate(_inv),
+    )
+    .values(is_used=True, used_on=bindparam("today"))
+)
+_INSERT_RESPONSE = insert(Response.__table__)
+_INSERT_ANSWERS = insert(Answer.__table__)
+_INSERT_COMMENTS = insert(Comment.__table__)
+
+
+def find_invitation(token: str) -> Link | None:
+    """The invitation a token belongs to (with its survey and partnership), or None. Reads
+    only: it never consumes the token and counts no failure."""
+    return _lookup(token, None)[0]
+
+
+def _lookup(token: str, ip: str | None) -> tuple[Link | None, dt.datetime | None]:
+    """(the link or None, until when the client is blocked or None)."""
+    if not token or len(token) > 200:
+        return None, None
+    rows = (
+        db.session.connection()
+        .execute(_LOOKUP, {"token_hash": hash_token(token), "throttle_key": _client_key(ip)[0]})
+        .all()
+    )
+    if not rows:
+        return None, None
+    first = rows[0]
+    link = Link(
+        invitation_id=first[0],
+        stakeholder_id=first[1],
+        survey_id=first[2],
+        organization_id=first[3],
+        function=first[4],
+        level=first[5],
+        is_used=bool(first[6]),
+        state=first[7],
+        closes_at=first[8],
+        closed_at=first[9],
+        version_id=first[10],
+        instrument=PageInstrument(first[15], first[16] or "", first[17] or 5),
+        partnership=PagePartnership(
+            id=first[11],
+            name=first[12],
+            timezone=first[13] or "UTC",
+            min_group=first[14],
+            organizations=tuple(PageOrganization(r[18], r[19]) for r in rows),
+        ),
+        version_key=(first[10], first[21]) if first[20] else None,
+    )
+    return link, first[22]
+
+
+def _load_version(link: Link) -> PageVersion:
+    """The version's items. A locked version never changes (editing one that was used creates
+    a new version), so its items are kept per process, keyed by id and creation time."""
+    cache: dict[Any, tuple[PageItem, ...]] = current_app.extensions.setdefault(
+        "pp_survey_items", {}
+    )
+    items = cache.get(link.version_key) if link.version_key is not None else None
+    if items is None:
+        rows = db.session.connection().execute(_ITEMS, {"version_id": link.version_id})
+        items = tuple(
+            PageItem(r[0], r[1], r[2], r[3], r[4] or "", bool(r[5]), bool(r[6])) for r in rows
+        )
+        if link.version_key is not None:
+            if len(cache) >= 256:
+                cache.clear()
+            cache[link.version_key] = items
+    return PageVersion(link.version_id, link.instrument, items)
+
+
+def _client_key(ip: str | None) -> list[str]:
+    return [f"token-ip:{ip or 'unknown'}"]
+
+
+def _wait(ip: str | None) -> int:
+    return throttle.wait_seconds(_client_key(ip))
+
+
+def _count_unknown_token(ip: str | None) -> None:
+    """Record a failed lookup and commit, in a write transaction of its own (a GET's read
+    transaction must not be upgraded to a write on SQLite)."""
+    db.session.rollback()
+    token = set_reading(False)
+    try:
+        config = current_app.config
+        throttle.record_failure(
+            _client_key(ip),
+            free_attempts=int(config.get("SURVEY_TOKEN_FREE_ATTEMPTS", TOKEN_FREE_ATTEMPTS)),
+            max_delay=int(config.get("SURVEY_TOKEN_MAX_DELAY_SECONDS", TOKEN_MAX_DELAY)),
+        )
+        db.session.commit()
+    finally:
+        reset_reading(token)
+
+
+def _resolve(token: str, ip: str | None) -> tuple[LinkResult | None, Link | None]:
+    """The throttle check and the lookup shared by every link use case. Returns a finished
+    result for a blocked client or an unknown token, else the link. A blocked client is
+    refused whatever the token, so it learns nothing about its guesses."""
+    link, blocked_until = _lookup(token, ip)
+    if link is None:
+        wait = _wait(ip)
+        if wait:
+            db.session.rollback()
+            return LinkResult("throttled", wait_seconds=wait), None
+        _count_unknown_token(ip)
+        return LinkResult("invalid"), None
+    now = utcnow()
+    if blocked_until is not None and blocked_until > now:
+        db.session.rollback()
+        wait = max(1, int((blocked_until - now).total_seconds()) + 1)
+        return LinkResult("throttled", wait_seconds=wait), None
+    return None, link
+
+
+def _read_only() -> None:
+    """A GET only reads: on PostgreSQL run it in autocommit, which saves the BEGIN and
+    ROLLBACK round trips. (SQLite reads already begin DEFERRED, see partnership.db.reading.)
+    Must come first in the request's transaction."""
+    if db.engine is not None and db.engine.dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def _gate(link: Link, now: dt.datetime) -> LinkResult | None:
+    """Refuse a link whose survey is not open yet, that was used, or whose survey closed."""
+    if link.state not in ("open", "closed"):
+        return LinkResult("invalid")
+    if link.is_used:
+        return LinkResult("used")
+    closed = link.closed_since(now)
+    if closed is not None:
+        return LinkResult("closed", closed_on=format_in_zone(closed, link.partnership.timezone))
+    return None
+
+
+def format_in_zone(when: dt.datetime, zone: str) -> str:
+    """A moment as stakeholders read it: "14 March 2026, 17:00 CET (Europe/Berlin)"."""
+    try:
+        tz = ZoneInfo(zone)
+    except (KeyError, ValueError):
+        tz, zone = ZoneInfo("UTC"), "UTC"
+    local = when.astimezone(tz)
+    abbreviation = local.strftime("%Z")
+    label = zone if abbreviation in ("", zone) else f"{abbreviation} ({zone})"
+    return f"{local.day} {local:%B %Y, %H:%M} {label}"
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def kept_answers(version: Any, form: Mapping[str, str]) -> dict[int, str]:
+    """The raw values a stakeholder sent, keyed by item id, to show the page again as it was."""
+    kept: dict[int, str] = {}
+    for item in version.items:
+        value = form.get(f"item-{item.id}")
+        if value:
+            kept[item.id] = value
+    return kept
+
+
+def survey_page_context(
+    version: Any,
+    organization: Any,
+    partnership: Any,
+    *,
+    answers: Mapping[int, str] | None = None,
+    errors: Mapping[int, str] | None = None,
+    preview: bool = False,
+    closes_at: dt.datetime | None = None,
+    notice: str | None = None,
+) -> dict[str, Any]:
+    """Everything templates/take/survey.html needs, as plain data: render it with
+    `render_template("take/survey.html", **context)` (add `action=<url>` to post the answers;
+    a preview has no action and a disabled submit button).
+
+    version: an InstrumentVersion (or PageVersion): `.items` in position order and
+    `.instrument` (name, description, minutes). organization: the respondent's organization;
+    item text names the *other* organization of `partnership` (`.name`, `.timezone`,
+    `.min_group`, `.organizations`). answers: raw values by item id ("1".."5", "0".."10",
+    "na", or comment text) to show as chosen; errors: messages by item id; notice: a message
+    for the whole form; closes_at: the survey's close time (UTC), shown in the partnership's
+    time zone.
+    """
+    answers = answers or {}
+    errors = errors or {}
+    own_id = getattr(organization, "id", None)
+    partner = next((o for o in partnership.organizations if o.id != own_id), None)
+    partner_name = partner.name if partner is not None else "our partner"
+    instrument = version.instrument
+    items: list[PageField] = []
+    error_list: list[dict[str, str]] = []
+    ordered = sorted(version.items, key=lambda i: (i.position, i.id))
+    for number, item in enumerate(ordered, start=1):
+        name = f"item-{item.id}"
+        kind = item.kind
+        first_id = name if kind == "comment" else f"{name}-{SCALE_OPTIONS[kind][0][0]}"
+        text = render_text(item.text, partner_name)
+        error = errors.get(item.id)
+        described = []
+        if error:
+            described.append(f"{name}-error")
+        if item.help:
+            described.append(f"{name}-hint")
+        if kind == "likelihood":
+            described.append(f"{name}-ends")
+        items.append(
+            PageField(
+                id=item.id,
+                number=number,
+                name=name,
+                kind=kind,
+                text=text,
+                help=item.help or "",
+                required=item.is_required,
+                allow_na=item.allow_na and kind != "comment",
+                value=answers.get(item.id, ""),
+                error=error or "",
+                first_id=first_id,
+                describedby=" ".join(described),
+                radio_tail=_RADIO_TAILS[(item.is_required, bool(error))],
+            )
+        )
+        if error:
+            error_list.append({"href": "#" + first_id, "text": f"{number}. {text}", "error": error})
+    closes_text = format_in_zone(closes_at, partnership.timezone) if closes_at else ""
+    return {
+        "preview": preview,
+        "partnership_name": partnership.name,
+        "instrument_name": instrument.name,
+        "intro": render_text(instrument.description or "", partner_name),
+        "minutes": instrument.minutes or 5,
+        "closes_text": closes_text,
+        "min_group": partnership.min_group,
+        "partner_name": partner_name,
+        "organization_name": getattr(organization, "name", ""),
+        "items": items,
+        "any_required": any(i.required for i in items),
+        "scales": SCALE_OPTIONS_HTML,
+        "na_label": str(escape(NA_LABEL)),
+        "likelihood_ends": LIKELIHOOD_ENDS,
+        "comment_max": COMMENT_MAX,
+        "error_list": error_list,
+        "notice": notice,
+    }
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def validate_answers(
+    version: Any, form: Mapping[str, str]
+) -> tuple[dict[int, int | None], dict[int, str], dict[int, str]]:
+    """Check posted answers against the version's items (form fields `item-<id>`).
+
+    Returns (answers, comments, errors): answers maps item id to the option value, None for
+    "not applicable" (unanswered items are left out); comments maps item id to the stripped,
+    non-empty text; errors maps item id to a message. Values outside the item's scale, "na"
+    where it is not offered, a missing answer to a required item and a comment longer than
+    COMMENT_MAX characters are errors. Fields of other items are ignored.
+    """
+    out = _Validated()
+    getlist = getattr(form, "getlist", None)
+    for item in version.items:
+        name = f"item-{item.id}"
+        values = getlist(name) if getlist is not None else [form.get(name, "")]
+        values = [v for v in values if v != ""]
+        if len(values) > 1:
+            out.errors[item.id] = "Choose only one answer."
+            continue
+        raw = values[0] if values else ""
+        if item.kind == "comment":
+            text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
+            if len(text) > COMMENT_MAX:
+                out.errors[item.id] = (
+                    f"Your answer is {len(text):,} characters long; please shorten it to "
+                    f"{COMMENT_MAX:,} characters or fewer."
+                )
+            elif text:
+                out.comments[item.id] = text
+            elif item.is_required:
+                out.errors[item.id] = "Please write an answer to this question."
+            continue
+        valid = _VALID.get(item.kind)
+        if valid is None:  # an unknown kind is never answerable; ignore what was sent
+            continue
+        if raw == "":
+            if item.is_required:
+                out.errors[item.id] = "Please choose an answer to this question."
+        elif raw == "na":
+            if item.allow_na:
+                out.answers[item.id] = None
+            else:
+                out.errors[item.id] = f"“{NA_LABEL}” is not offered for this question."
+        elif raw in valid:
+            out.answers[item.id] = int(raw)
+        else:
+            out.errors[item.id] = "Choose one of the answers offered."
+    return out.answers, out.comments, out.errors
+
+
+# --- use cases ----------------------------------------------------------------------------
+
+
+def open_link(
+    token: str,
+    *,
+    ip: str | None,
+    kept: Mapping[str, str] | None = None,
+    notice: str | None = None,
+) -> LinkResult:
+    """What GET /s/<token> shows: the survey page (status "open"), or why not. Never consumes
+    the token or writes answers; an unknown token counts against the client's IP (and commits
+    that count). `kept` (a posted form) and `notice` show the page again with the answers as
+    they were, e.g. after the form could not be verified."""
+    _read_only()
+    done, link = _resolve(token, ip)
+    if done is not None:
+        return done
+    assert link is not None
+    refused = _gate(link, utcnow())
+    if refused is not None:
+        db.session.rollback()
+        return refused
+    version = _load_version(link)
+    db.session.rollback()
+    page = survey_page_context(
+        version,
+        link.organization,
+        link.partnership,
+        answers=kept_answers(version, kept) if kept is not None else None,
+        closes_at=link.closes_at,
+        notice=notice,
+    )
+    if kept is None and link.version_key is not None:
+        # The questions of a locked version, unanswered and without messages, read the same
+        # for everyone in this organization: the view may render them once and reuse them.
+        page["fragment_key"] = (link.version_key, link.organization_id, page["partner_name"])
+    return LinkResult("open", page=page)
+
+
+def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> SubmitResult:
+    """Store a stakeholder's answers, once. Commits at most once (rolls back otherwise).
+
+    Bad answers store nothing and give the page again with the answers kept and the messages
+    ("invalid_answers"). Otherwise one transaction marks the invitation used with a conditional
+    UPDATE (`... WHERE id = :id AND is_used = false AND <its survey is still open>`) and, only
+    if that changed one row, inserts the response (segment copied from the invitation, today's
+    UTC date, a random id) and its answers and comments. A concurrent submission of the same
+    token changes no row and gets "used"; a survey that closed meanwhile gets "closed"; nothing
+    is stored for either.
+
+    On SQLite the lookup and validation run in a read transaction of their own (DEFERRED, no
+    lock), so the write lock is held only for the UPDATE and the inserts; the conditional
+    UPDATE re-checks everything that matters, so nothing read earlier can be stale.
+    """
+    separate_read = db.is_sqlite
+    with reading() if separate_read else contextlib.nullcontext():
+        done, link = _resolve(token, ip)
+        if done is not None:
+            return SubmitResult(done.status, wait_seconds=done.wait_seconds)
+        assert link is not None
+        now = utcnow()
+        refused = _gate(link, now)
+        if refused is not None:
+            db.session.rollback()
+            return SubmitResult(refused.status, closed_on=refused.closed_on)
+        version = _load_version(link)
+        if separate_read:
+            db.session.rollback()
+    answers, comments, errors = validate_answers(version, form)
+    if errors:
+        db.session.rollback()
+        page = survey_page_context(
+            version,
+            link.organization,
+            link.partnership,
+            answers=kept_answers(version, form),
+            errors=errors,
+            closes_at=link.closes_at,
+        )
+        return SubmitResult("invalid_answers", page=page)
+
+    today = now.date()
+    conn = db.session.connection()
+    marked = conn.execute(
+        _MARK_USED, {"invitation_id": link.invitation_id, "today": today, "now": now}
+    )
+    if marked.rowcount != 1:
+        # Answered meanwhile (a concurrent POST of the same link won) or closed meanwhile.
+        again, _ = _lookup(token, ip)
+        db.session.rollback()
+        refused = _gate(again, now) if again is not None else None
+        if refused is None or refused.status == "invalid":
+            return SubmitResult("used")
+        return SubmitResult(refused.status, closed_on=refused.closed_on)
+    response_id = new_uuid()
+    conn.execute(
+        _INSERT_RESPONSE,
+        {
+            "id": response_id,
+            "survey_id": link.survey_id,
+            "organization_id": link.organization_id,
+            "function": link.function,
+            "level": link.level,
+            "submitted_on": today,
+        },
+    )
+    if answers:
+        conn.execute(
+            _INSERT_ANSWERS,
+            [
+                {"id": new_uuid(), "response_id": response_id, "item_id": item_id, "value": value}
+                for item_id, value in answers.items()
+            ],
+        )
+    if comments:
+        conn.execute(
+            _INSERT_COMMENTS,
+            [
+                {
+                    "id": new_uuid(),
+                    "response_id": response_id,
+                    "item_id": item_id,
+                    "body": body,
+                    "is_hidden": False,
+                }
+                for item_id, body in comments.items()
+            ],
+        )
+    db.session.commit()
+    return SubmitResult("submitted")
+
+
+def opt_out_page(token: str, *, ip: str | None) -> LinkResult:
+    """What GET /s/<token>/opt-out shows: a confirmation step ("opt_out"), changing nothing."""
+    _read_only()
+    done, link = _resolve(token, ip)
+    if done is not None:
+        return done
+    assert link is not None
+    already = db.session.scalar(
+        select(Stakeholder.__table__.c.is_reminder_opt_out).where(
+            Stakeholder.__table__.c.id == link.stakeholder_id
+        )
+    )
+    db.session.rollback()
+    return LinkResult(
+        "opt_out",
+        page={"partnership_name": link.partnership.name, "already": bool(already)},
+    )
+
+
+def opt_out(token: str, *, ip: str | None) -> LinkResult:
+    """Stop reminders to the stakeholder the link was sent to (invitations still come).
+    Works for used links and closed surveys too. Commits."""
+    done, link = _resolve(token, ip)
+    if done is not None:
+        return done
+    assert link is not None
+    sh = Stakeholder.__table__
+    db.session.execute(
+        update(sh).where(sh.c.id == link.stakeholder_id).values(is_reminder_opt_out=True)
+    )
+    db.session.commit()
+    log.info("stakeholder %s opted out of reminders", link.stakeholder_id)
+    return LinkResult("opted_out", page={"partnership_name": link.partnership.name})
