@@ -1,3 +1,318 @@
-from flask import Blueprint
+"""Results pages: the partnership overview, one survey's results, trends across cycles, and a
+coach hiding a comment.
 
+Every number on these pages comes from a stored snapshot (scoring.md section 7), never from the
+answers: the snapshot already withholds what the privacy rules withhold, and the presenters
+show a withheld value as an en dash. While a survey is open only participation is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+
+from partnership.extensions import db
+from partnership.instruments.catalog import render_text
+from partnership.instruments.models import Instrument, InstrumentVersion, Item
+from partnership.partnerships.models import Partnership
+from partnership.partnerships.services import get_child_or_404, get_partnership_or_404
+from partnership.results import charts, presenters, services
+from partnership.surveys.models import Comment, Response, Survey
+
+log = logging.getLogger(__name__)
 bp = Blueprint("results", __name__)
+
+PULSE_KEY = "quarterly-pulse"
+#: What an unreadable snapshot (empty, another schema) raises while it is presented.
+UNREADABLE = (presenters.MalformedResult, KeyError, TypeError, ValueError)
+
+
+def _user():  # type: ignore[no-untyped-def]
+    return current_user._get_current_object()
+
+
+# --- page data ----------------------------------------------------------------------------
+
+
+def _is_pulse(instrument: Instrument) -> bool:
+    """The built-in quarterly pulse, or a lineage cloned from it."""
+    if instrument.builtin_key == PULSE_KEY:
+        return True
+    if instrument.cloned_from_version_id is None:
+        return False
+    source = db.session.scalar(
+        select(Instrument.builtin_key)
+        .join(InstrumentVersion, InstrumentVersion.instrument_id == Instrument.id)
+        .where(InstrumentVersion.id == instrument.cloned_from_version_id)
+    )
+    return source == PULSE_KEY
+
+
+def _instrument_order(instrument: Instrument) -> tuple[int, str]:
+    """The quarterly pulse first (built-in, then clones), then the others by name."""
+    if instrument.builtin_key == PULSE_KEY:
+        return (0, instrument.name.lower())
+    return (1 if _is_pulse(instrument) else 2, instrument.name.lower())
+
+
+def _surveys_by_lineage(
+    partnership: Partnership, states: Iterable[str]
+) -> list[tuple[Instrument, list[Survey]]]:
+    """Surveys in the given states, grouped by instrument lineage, pulse first, each lineage
+    ordered by close time (then open time)."""
+    rows = db.session.execute(
+        select(Survey, Instrument)
+        .join(Instrument, Instrument.id == Survey.instrument_id)
+        .where(Survey.partnership_id == partnership.id, Survey.state.in_(list(states)))
+        .order_by(Survey.closed_at, Survey.opened_at, Survey.id)
+    ).all()
+    lineages: dict[int, tuple[Instrument, list[Survey]]] = {}
+    for survey, instrument in rows:
+        lineages.setdefault(instrument.id, (instrument, []))[1].append(survey)
+    return sorted(lineages.values(), key=lambda pair: _instrument_order(pair[0]))
+
+
+def _hidden_comment_ids(survey: Survey) -> set[str]:
+    return set(
+        db.session.scalars(
+            select(Comment.id)
+            .join(Response, Response.id == Comment.response_id)
+            .where(Response.survey_id == survey.id, Comment.is_hidden.is_(True))
+        )
+    )
+
+
+def _item_texts(survey: Survey) -> dict[str, str]:
+    """Question texts of the survey's version by item key, with a neutral partner name."""
+    items = db.session.scalars(select(Item).where(Item.version_id == survey.instrument_version_id))
+    texts = {}
+    for item in items:
+        text = render_text(item.text, "our partner")
+        texts[item.key] = text[:1].upper() + text[1:]
+    return texts
+
+
+def _local(partnership: Partnership, when: dt.datetime | None) -> str:
+    """A time in the partnership's time zone, with the zone's name."""
+    if when is None:
+        return "–"
+    try:
+        zone = ZoneInfo(partnership.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = when.astimezone(zone)
+    return f"{local.day} {local:%b %Y, %H:%M} {zone.key}"
+
+
+def _exports(partnership: Partnership, survey: Survey) -> list[tuple[str, str]]:
+    """Download links of the survey's results (those whose blueprint is registered)."""
+    links = []
+    for endpoint, label in (
+        ("downloads.results_csv", "CSV"),
+        ("downloads.results_xlsx", "XLSX"),
+        ("api.survey_results", "JSON"),
+    ):
+        url = _link(endpoint, partnership_id=partnership.id, survey_id=survey.id)
+        if url:
+            links.append((label, url))
+    return links
+
+
+def _link(endpoint: str, **values: Any) -> str | None:
+    return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
+
+
+def _survey_name(instrument: Instrument, survey: Survey) -> str:
+    return f"{instrument.name} · {survey.cycle.label}"
+
+
+# --- the one write: hiding a comment ------------------------------------------------------
+
+
+# --- charts -------------------------------------------------------------------------------
+
+
+def _survey_charts(page: dict[str, Any]) -> dict[str, Markup]:
+    labels, scores_a, scores_b = page["radar"]
+    rows, cols, values = page["heatmap"]
+    out = {
+        "radar": charts.to_svg(
+            charts.radar_chart(labels, scores_a, scores_b, page["names"]), "chart-radar"
+        ),
+        "gap": charts.to_svg(charts.gap_chart(page["gap_rows"], page["names"]), "chart-gap"),
+        "split": charts.to_svg(charts.split_chart(page["split_chart_rows"]), "chart-split"),
+    }
+    if rows:
+        out["heatmap"] = charts.to_svg(charts.heatmap(rows, cols, values), "chart-heatmap")
+    return out
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+@bp.get("/partnerships/<int:partnership_id>/results")
+@login_required
+def overview(partnership_id: int):  # type: ignore[no-untyped-def]
+    partnership = get_partnership_or_404(_user(), partnership_id)
+    latest = []
+    for instrument, surveys in _surveys_by_lineage(partnership, ["closed"]):
+        survey = surveys[-1]
+        snapshot = services.current_snapshot(survey)
+        card = None
+        if snapshot is not None:
+            try:
+                card = presenters.overview_card(snapshot.data)
+            except UNREADABLE:
+                log.warning("snapshot %s of survey %s is unreadable", snapshot.id, survey.id)
+        latest.append(
+            {
+                "name": _survey_name(instrument, survey),
+                "instrument": instrument,
+                "survey": survey,
+                "closed_at": _local(partnership, survey.closed_at),
+                "card": card,
+            }
+        )
+    in_progress = []
+    for instrument, surveys in _surveys_by_lineage(partnership, ["open"]):
+        for survey in surveys:
+            try:
+                orgs = presenters.participation_summary(services.survey_result_dict(survey))
+            except UNREADABLE:
+                orgs = []
+            in_progress.append(
+                {"name": _survey_name(instrument, survey), "survey": survey, "orgs": orgs}
+            )
+    return render_template(
+        "results/overview.html",
+        partnership=partnership,
+        latest=latest,
+        in_progress=in_progress,
+        access_log_url=_link("downloads.access_log", partnership_id=partnership.id),
+        api_tokens_url=_link("downloads.api_tokens", partnership_id=partnership.id),
+    )
+
+
+@bp.get("/partnerships/<int:partnership_id>/surveys/<int:survey_id>/results", endpoint="survey")
+@login_required
+def survey_results(partnership_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+    partnership = get_partnership_or_404(_user(), partnership_id)
+    survey = get_child_or_404(Survey, survey_id, partnership)
+    instrument = db.session.get(Instrument, survey.instrument_id)
+    version = db.session.get(InstrumentVersion, survey.instrument_version_id)
+    context: dict[str, Any] = {
+        "partnership": partnership,
+        "survey": survey,
+        "name": _survey_name(instrument, survey),  # type: ignore[arg-type]
+        "version_number": version.number if version else None,
+        "opened_at": _local(partnership, survey.opened_at),
+        "closed_at": _local(partnership, survey.closed_at),
+        "can_hide": not partnership.is_archived and _user().role != "steering",
+        "page": None,
+        "open_orgs": None,
+        "snapshot": None,
+    }
+    if survey.state == "open":
+        result = services.survey_result_dict(survey)
+        try:
+            context["open_orgs"] = presenters.participation_summary(result)
+            context["open_function"] = presenters.participation_rows(result, "function")
+            context["open_level"] = presenters.participation_rows(result, "level")
+        except UNREADABLE:
+            context["open_orgs"] = []
+        return render_template("results/survey.html", **context)
+    if survey.state != "closed":
+        return render_template("results/survey.html", **context)
+    snapshot = services.current_snapshot(survey)
+    if snapshot is not None:
+        try:
+            page = presenters.survey_page(
+                snapshot.data,
+                hidden_comment_ids=_hidden_comment_ids(survey),
+                item_texts=_item_texts(survey),
+            )
+        except UNREADABLE:
+            log.warning("snapshot %s of survey %s is unreadable", snapshot.id, survey.id)
+        else:
+            context.update(
+                page=page,
+                charts=_survey_charts(page),
+                snapshot=snapshot,
+                snapshot_at=_local(partnership, snapshot.created_at),
+                exports=_exports(partnership, survey),
+            )
+    return render_template("results/survey.html", **context)
+
+
+def _unique(labels: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
+@bp.get("/partnerships/<int:partnership_id>/trends")
+@login_required
+def trends(partnership_id: int):  # type: ignore[no-untyped-def]
+    partnership = get_partnership_or_404(_user(), partnership_id)
+    lineages = []
+    for k, (instrument, surveys) in enumerate(_surveys_by_lineage(partnership, ["closed"])):
+        labels = _unique([s.cycle.label for s in surveys])
+        points = []
+        for label, survey in zip(labels, surveys, strict=True):
+            snapshot = services.current_snapshot(survey)
+            points.append((label, snapshot.data if snapshot is not None else {}))
+        view = presenters.trend_view(points)
+        svg = {}
+        if view.dimensions:
+            svg["J"] = charts.to_svg(
+                charts.trend_chart(view.J, view.labels, metric="J"), f"chart-trend-{k}-j"
+            )
+            svg["G"] = charts.to_svg(
+                charts.trend_chart(view.G, view.labels, metric="G"), f"chart-trend-{k}-g"
+            )
+        lineages.append(
+            {
+                "instrument": instrument,
+                "surveys": list(zip(labels, surveys, strict=True)),
+                "view": view,
+                "charts": svg,
+                "key": k,
+            }
+        )
+    return render_template("results/trends.html", partnership=partnership, lineages=lineages)
+
+
+@bp.post("/partnerships/<int:partnership_id>/comments/<comment_id>/hide", endpoint="hide_comment")
+@login_required
+def hide_comment_view(partnership_id: int, comment_id: str):  # type: ignore[no-untyped-def]
+    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    survey = services.hide_comment(partnership, comment_id, _user())
+    flash(
+        "The comment is hidden from the results. It is kept, and the hiding is logged.", "success"
+    )
+    return redirect(
+        url_for(
+            "results.survey",
+            partnership_id=partnership.id,
+            survey_id=survey.id,
+            _anchor="comments",
+        )
+    )

@@ -32,7 +32,6 @@ from partnership.scoring.formulas import (
     favorable_split,
     gap,
     ge,
-    group_stats,
     hedges_g,
     histogram_mean,
     histogram_mean_score,
@@ -42,6 +41,7 @@ from partnership.scoring.formulas import (
     mean,
     participation,
     person_score,
+    weighted_group_stats,
     welch_interval,
 )
 from partnership.scoring.history import HistoryPoint
@@ -100,16 +100,19 @@ class _Data:
     def __init__(self, data: SurveyInput) -> None:
         self.data = data
         self.item_counts = {d: len(data.dimension_items(d)) for d in data.dimensions}
-        self.scores: dict[tuple[str, Segment], list[float]] = {}
+        # per dimension and segment: person score -> number of persons with it (rows come
+        # weighted, and equal scores merge), so the work follows distinct scores, not persons
+        self.scores: dict[tuple[str, Segment], dict[float, int]] = {}
         self.contributors: dict[tuple[str, Segment], int] = {}
         for p in data.persons:
             if p.answered < 1:
                 continue
             key = (p.dimension, p.segment)
-            self.contributors[key] = self.contributors.get(key, 0) + 1
+            self.contributors[key] = self.contributors.get(key, 0) + p.count
             score = person_score(p.score_sum, p.answered, self.item_counts[p.dimension])
             if score is not None:
-                self.scores.setdefault(key, []).append(score)
+                weights = self.scores.setdefault(key, {})
+                weights[score] = weights.get(score, 0) + p.count
         self.hist: dict[tuple[str, Segment], list[int]] = {}
         for h in data.histograms:
             acc = self.hist.setdefault((h.item_id, h.segment), [0] * len(h.counts))
@@ -122,8 +125,11 @@ class _Data:
         )
 
     def stats(self, dim: str, keep: SegmentFilter) -> GroupStats:
-        return group_stats(
-            v for (d, seg), vals in self.scores.items() if d == dim and keep(seg) for v in vals
+        return weighted_group_stats(
+            pair
+            for (d, seg), weights in self.scores.items()
+            if d == dim and keep(seg)
+            for pair in weights.items()
         )
 
     def contributing(self, dim: str, keep: SegmentFilter) -> int:

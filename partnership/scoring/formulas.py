@@ -101,16 +101,29 @@ def group_stats(scores: Iterable[float]) -> GroupStats:
     least 100/((A-1) x items)), so it is reported as exactly 0: identical answers then give
     g = null and a point interval whatever the order SQL summed in.
     """
-    vals = list(scores)
-    n = len(vals)
+    return weighted_group_stats((v, 1) for v in scores)
+
+
+def weighted_group_stats(scores: Iterable[tuple[float, int]]) -> GroupStats:
+    """``group_stats`` of person scores given as (score, number of persons with it).
+
+    The same statistics as listing each score ``weight`` times (weight 1 gives exactly the
+    same floats), in work proportional to the distinct scores: a large group has only a few
+    hundred distinct person scores. A weight of 0 contributes nothing.
+    """
+    pairs = [(v, w) for v, w in scores if w]
+    if any(w < 0 for _, w in pairs):
+        raise ValueError("a score's weight (number of persons) cannot be negative")
+    n = sum(w for _, w in pairs)
     if n == 0:
         return GroupStats(0, None, None)
-    m = math.fsum(vals) / n
+    m = math.fsum(v * w for v, w in pairs) / n
     if n < 2:
         return GroupStats(n, m, None)
-    if max(vals) == min(vals):
+    values = [v for v, _ in pairs]
+    if max(values) == min(values):
         return GroupStats(n, m, 0.0)
-    s = math.sqrt(math.fsum((v - m) ** 2 for v in vals) / (n - 1))
+    s = math.sqrt(math.fsum(w * (v - m) ** 2 for v, w in pairs) / (n - 1))
     return GroupStats(n, m, 0.0 if s <= EPS else s)
 
 

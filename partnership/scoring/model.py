@@ -91,12 +91,23 @@ class RawResponse:
 
 @dataclass(frozen=True)
 class PersonDimension:
-    """One respondent x one dimension: sum of item scores (0..100 after direction) and count."""
+    """One respondent x one dimension: sum of item scores (0..100 after direction) and count.
+
+    ``count``: how many respondents of the segment have exactly this sum and count. Such
+    persons are indistinguishable to scoring, so the app sends each distinct row once with
+    its multiplicity (a 20k-respondent survey has a few thousand distinct rows); the result
+    is the same as listing the row ``count`` times.
+    """
 
     segment: Segment
     dimension: str
     score_sum: float
     answered: int
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if self.count < 1:
+            raise ValueError("a person row stands for at least one respondent")
 
 
 @dataclass(frozen=True)

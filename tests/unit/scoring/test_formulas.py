@@ -25,7 +25,7 @@ from partnership.scoring import (
     variance_of_mean,
     welch_interval,
 )
-from partnership.scoring.formulas import Interval, ge, gt, is_zero, le, lt
+from partnership.scoring.formulas import Interval, ge, gt, is_zero, le, lt, weighted_group_stats
 
 TOL = 1e-9
 
@@ -286,3 +286,32 @@ def test_tolerance_helpers():
     assert ge(10 - 1e-10, 10) and not ge(10 - 2e-9, 10)
     assert not gt(0.8333333334, 5 / 6) and gt(5 / 6 + 2e-9, 5 / 6)
     assert is_zero(1e-10) and not is_zero(2e-9)
+
+
+def test_weighted_group_stats_equal_the_listed_scores():
+    # 50 twice, 75 once, 100 three times: S = (100+75+300)/6 = 79.1666...;
+    # s^2 = (2 (50-S)^2 + (75-S)^2 + 3 (100-S)^2) / 5
+    st = weighted_group_stats([(50, 2), (75, 1), (100, 3)])
+    S = 475 / 6
+    assert st.n == 6 and pytest.approx(S, abs=TOL) == st.S
+    assert st.s == pytest.approx(
+        math.sqrt((2 * (50 - S) ** 2 + (75 - S) ** 2 + 3 * (100 - S) ** 2) / 5), abs=TOL
+    )
+    listed = group_stats([50, 50, 75, 100, 100, 100])
+    assert pytest.approx(listed.S, abs=TOL) == st.S and st.s == pytest.approx(listed.s, abs=TOL)
+
+
+def test_weighted_group_stats_edge_cases():
+    assert weighted_group_stats([]) == group_stats([])
+    assert weighted_group_stats([(40, 0)]) == group_stats([])  # weight 0: nobody
+    assert weighted_group_stats([(40, 1)]) == group_stats([40])
+    # one score held by several persons: n counts them, the spread is exactly 0
+    assert weighted_group_stats([(100 / 3, 7)]) == group_stats([100 / 3] * 7)
+    assert weighted_group_stats([(100 / 3, 7)]).s == 0.0
+    with pytest.raises(ValueError):
+        weighted_group_stats([(50, -1)])
+
+
+def test_weighted_group_stats_with_weight_one_are_group_stats_exactly():
+    scores = [0.0, 100 / 3, 200 / 3, 25.0, 87.5, 100 / 3]
+    assert weighted_group_stats((v, 1) for v in scores) == group_stats(scores)

@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 from scipy.stats import t as student_t
@@ -17,6 +18,7 @@ from partnership.scoring import (
     HistoryPoint,
     ItemSpec,
     KpiStatus,
+    PersonDimension,
     PriorSignal,
     RawResponse,
     Segment,
@@ -467,3 +469,22 @@ def test_comments_shown_for_large_groups_in_keyed_hash_order():
     assert result.org("B").comments.reason == BELOW_THRESHOLD
     other = score_survey(data, Settings(), comment_key=b"snapshot-8").org("A").comments.value
     assert {c.id for c in other} == {c.id for c in shown}
+
+
+def test_person_rows_with_a_count_score_like_the_rows_repeated():
+    # the app sends each distinct (segment, dimension, sum, count) once with its multiplicity
+    data = two_orgs([5, 4, 4, 3, 4, 2, 4], [3, 3, 2, 3, 4, 1], 9, 8)
+    merged: dict = {}
+    for p in data.persons:
+        key = (p.segment, p.dimension, p.score_sum, p.answered)
+        merged[key] = merged.get(key, 0) + p.count
+    weighted = replace(
+        data, persons=tuple(PersonDimension(*key, count=n) for key, n in merged.items())
+    )
+    assert len(weighted.persons) < len(data.persons)
+    assert score_survey(weighted).to_dict() == score_survey(data).to_dict()
+
+
+def test_a_person_row_stands_for_at_least_one_person():
+    with pytest.raises(ValueError):
+        PersonDimension(SEG_A, "execution", 100.0, 1, count=0)

@@ -1,0 +1,380 @@
+"""One survey's answers aggregated in SQL into the ``SurveyInput`` the scoring package reads.
+
+The heavy work (one pass over the answer table) runs in the database; the
+scoring package finishes the statistics (conventions.md, point 7). The result equals
+``partnership.scoring.aggregate`` on the same raw answers (tests/integration/
+test_results_aggregate.py proves it on random data, on SQLite and PostgreSQL):
+
+- person dimension rows and histograms, in one pass over the survey's answers (see
+  ``_answer_aggregates``): per response and dimension, the sum of the answers after
+  direction (reverse items and every frequency item with an early-warning sign as
+  ``A + 1 - x``) and the count of answers, as exact integers; per segment, item and raw
+  value, the count of answers. "Not applicable" (NULL) is missing, never zero. Persons of
+  one segment with the same sum and count are indistinguishable to scoring, so SQL counts
+  them together and returns each distinct row once with its multiplicity
+  (``PersonDimension.count``): a 20k-respondent survey sends a few thousand rows to Python
+  instead of 100k, and scoring works on distinct rows;
+- invitees per segment from the invitations (segment copied at invite time), respondents per
+  segment from the responses (whatever they answered);
+- comments that are not hidden, with their respondent's segment.
+
+Items are identified by their ``key`` (stable across the versions of a lineage); the
+organization in position 1 is "A", position 2 is "B".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+
+from partnership.extensions import db
+from partnership.instruments.catalog import DIMENSION_LABELS
+from partnership.instruments.models import SCALE_POINTS, InstrumentVersion, Item
+from partnership.partnerships.models import Partnership
+from partnership.scoring import (
+    Comment as ScoringComment,
+)
+from partnership.scoring import (
+    Invited,
+    ItemHistogram,
+    ItemSpec,
+    PersonDimension,
+    Segment,
+    SurveyInput,
+)
+from partnership.surveys.models import Answer, Comment, Invitation, Response, Survey
+
+log = logging.getLogger(__name__)
+SCORED_KINDS = ("agreement", "frequency", "likelihood")
+
+
+def item_specs(version_id: int) -> tuple[ItemSpec, ...]:
+    """The scored items of an instrument version (comments left out), ids = item keys."""
+    items = db.session.scalars(
+        select(Item)
+        .where(Item.version_id == version_id, Item.kind.in_(SCORED_KINDS))
+        .order_by(Item.position, Item.id)
+    )
+    return tuple(
+        ItemSpec(
+            id=item.key,
+            dimension=None if item.kind == "likelihood" else item.dimension,
+            points=SCALE_POINTS[item.kind],
+            reverse=bool(item.is_reverse),
+            kind=item.kind,
+            sign=item.sign,
+        )
+        for item in items
+    )
+
+
+def survey_input(survey: Survey) -> SurveyInput:
+    """The survey's aggregates (SQL) as the scoring package's input."""
+    partnership = db.session.get(Partnership, survey.partnership_id)
+    version = db.session.get(InstrumentVersion, survey.instrument_version_id)
+    assert partnership is not None and version is not None
+    letters = organization_letters(partnership)
+    segment = _Segments(letters)
+    items = item_specs(version.id)
+    dimensions = list(version.dimensions or [])
+    for spec in items:  # an item whose dimension the version does not list still counts
+        if spec.dimension is not None and spec.dimension not in dimensions:
+            dimensions.append(spec.dimension)
+    persons, histograms = _answer_aggregates(survey, items, segment)
+    return SurveyInput(
+        items=items,
+        dimensions=tuple(dimensions),
+        persons=persons,
+        histograms=histograms,
+        invited=_invited(survey, segment),
+        org_names={letters[o.id]: o.name for o in partnership.organizations},
+        comments=_comments(survey, segment),
+        dimension_labels={d: DIMENSION_LABELS[d] for d in dimensions if d in DIMENSION_LABELS},
+    )
+
+
+class _Segments:
+    """One ``Segment`` object per segment: the scoring package keys its groups by segment, and
+    identical objects compare at the cost of an identity check."""
+
+    def __init__(self, letters: dict[int, str]) -> None:
+        self.letters = letters
+        self.cache: dict[tuple[int, str, str], Segment] = {}
+
+    def __call__(self, org_id: int, function: str, level: str) -> Segment:
+        key = (org_id, function, level)
+        segment = self.cache.get(key)
+        if segment is None:
+            segment = self.cache[key] = Segment(self.letters[org_id], function, level)
+        return segment
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A bit field of one packed per-response sum (``word``): ``width`` bits from ``shift``."""
+
+    word: int
+    shift: int
+    width: int
+
+
+@dataclass
+class _Packing:
+    """Where each per-response count lands in the packed sums, and what each answer adds.
+
+    ``terms[word][item_id]`` = (m, b): an in-scale answer x to that item adds ``x m + b`` to
+    that word. No field can overflow into its neighbour: a field holds at most its own
+    maximum (all of a person's answers), and each word stays below 2^62.
+    """
+
+    # (dimension, its field, the bits of its sum, its scale A)
+    person_fields: list[tuple[str, _Field, int, int]] = field(default_factory=list)
+    item_fields: list[tuple[int, _Field]] = field(default_factory=list)  # (item index, f)
+    terms: list[dict[int, list[int]]] = field(default_factory=list)
+    used: list[int] = field(default_factory=list)
+
+    def add(self, width: int) -> _Field:
+        if width > WORD_BITS:
+            raise ValueError("a dimension too large to pack")  # > 10^17 items: not a survey
+        free = (w for w, used in enumerate(self.used) if used + width <= WORD_BITS)
+        word = next(free, len(self.used))
+        if word == len(self.used):
+            self.used.append(0)
+            self.terms.append({})
+        f = _Field(word, self.used[word], width)
+        self.used[word] += width
+        return f
+
+    def term(self, f: _Field, item_id: int, m: int, b: int) -> None:
+        mb = self.terms[f.word].setdefault(item_id, [0, 0])
+        mb[0] += m << f.shift
+        mb[1] += b << f.shift
+
+
+WORD_BITS = 62  # packed sums are signed 64-bit integers on both databases
+
+
+def _packing(items: tuple[ItemSpec, ...], ids: dict[str, int]) -> _Packing:
+    """Lay out, per response, one field per dimension (its answered count above the sum of
+    its item answers after direction, 1..A) and one per item (its answer code, 0 = none)."""
+    pack = _Packing()
+    dims = list(dict.fromkeys(i.dimension for i in items if i.dimension is not None))
+    for dim in dims:
+        members = [i for i in items if i.dimension == dim and i.id in ids]
+        if not members:
+            continue
+        points = max(i.points for i in members)
+        sum_bits = (points * len(members)).bit_length()
+        f = pack.add(sum_bits + len(members).bit_length())
+        pack.person_fields.append((dim, f, sum_bits, points))
+        for i in members:
+            # after direction x' = x, or A + 1 - x; plus one answered
+            if i.is_reverse:
+                pack.term(f, ids[i.id], -1, i.points + 1 + (1 << sum_bits))
+            else:
+                pack.term(f, ids[i.id], 1, 1 << sum_bits)
+    for n, i in enumerate(items):
+        if i.id not in ids:
+            continue
+        f = pack.add(i.points.bit_length())
+        pack.item_fields.append((n, f))
+        pack.term(f, ids[i.id], 1, 1 - i.scale_min)  # code x - scale_min + 1, 1..A
+    return pack
+
+
+def _answer_aggregates(
+    survey: Survey, items: tuple[ItemSpec, ...], segment: _Segments
+) -> tuple[tuple[PersonDimension, ...], tuple[ItemHistogram, ...]]:
+    """Person dimension rows and item histograms in one pass over the survey's answers.
+
+    The answer table is read once: grouped by response (streamed in the order SQLite reads
+    the responses, hashed on PostgreSQL), each response's answers become a few packed
+    integer sums (see ``_packing``): per dimension its answered count and its sum of answers
+    after direction, per item its answer. Then, over those per-response rows (one per
+    respondent), each field is unpacked and counted per segment: identical persons of a
+    segment become one ``PersonDimension`` with its multiplicity, and answers become
+    histograms. Segments are numbered in SQL (dense rank) so each group key is one
+    integer, and the numbers are resolved in the same statement, so a response submitted
+    meanwhile cannot shift them. Integer sums are exact; the score sum is
+    ``100 (sum - answered) / (A - 1)``.
+
+    "Not applicable" (NULL) is missing, never zero; an answer outside its item's scale (the
+    survey form refuses them) is ignored.
+    """
+    ids = dict(
+        db.session.execute(
+            select(Item.key, Item.id).where(
+                Item.version_id == survey.instrument_version_id, Item.kind.in_(SCORED_KINDS)
+            )
+        ).all()
+    )
+    pack = _packing(items, ids)
+    if not pack.used:
+        return (), ()
+    by_id = {ids[i.id]: i for i in items if i.id in ids}
+    low = min(i.scale_min for i in by_id.values())
+    high = max(i.scale_max for i in by_id.values())
+
+    def contribution(item_id: int, m: int, b: int) -> ColumnElement[int]:
+        spec = by_id[item_id]
+        expr = cast(Answer.value, BigInteger) * literal_column(str(m), BigInteger)
+        expr = expr + literal_column(str(b), BigInteger)
+        if (spec.scale_min, spec.scale_max) != (low, high):  # the WHERE checks the rest
+            expr = case((Answer.value.between(spec.scale_min, spec.scale_max), expr), else_=0)
+        return expr
+
+    words = [
+        cast(
+            func.sum(
+                case(
+                    {item_id: contribution(item_id, m, b) for item_id, (m, b) in terms.items()},
+                    value=Answer.item_id,
+                    else_=0,
+                )
+            ),
+            BigInteger,
+        ).label(f"w{n}")
+        for n, terms in enumerate(pack.terms)
+    ]
+    # SQLite walks the survey's responses in rowid order (index on survey_id) and streams
+    # the groups; PostgreSQL hashes them on the primary key
+    per_response = (
+        literal_column("responses.rowid")
+        if db.session.get_bind().dialect.name == "sqlite"
+        else Response.id
+    )
+    per_person = (
+        select(
+            Response.organization_id.label("org"),
+            Response.function.label("function"),
+            Response.level.label("level"),
+            *words,
+        )
+        .select_from(Response)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(Response.survey_id == survey.id, Answer.value.between(low, high))
+        .group_by(per_response)
+        .cte("per_person")
+    )
+    p = per_person.c
+    ranked = (
+        select(
+            func.dense_rank().over(order_by=(p.org, p.function, p.level)).label("seg"),
+            *p,
+        )
+        .cte("ranked")
+        .prefix_with("MATERIALIZED")
+    )
+    r = ranked.c
+
+    def unpacked(f: _Field) -> ColumnElement[int]:
+        mask = (1 << f.width) - 1
+        shifted = r[f"w{f.word}"].op(">>")(literal_column(str(f.shift), Integer))
+        return shifted.op("&")(literal_column(str(mask), BigInteger))
+
+    def counted(branch: int, f: _Field, least: int) -> Select:
+        """Per segment and value of one field (at least ``least``): the number of persons."""
+        value = unpacked(f).label("value")
+        inner = select(r.seg, value).subquery()
+        key = inner.c.seg * literal_column(str(1 << f.width), BigInteger) + inner.c.value
+        return (
+            select(
+                literal(branch, Integer),
+                key,
+                func.count(),
+                null(),
+                null(),
+                null(),
+            )
+            .where(inner.c.value >= least)
+            .group_by(key)
+        )
+
+    segments = select(
+        literal(-1, Integer), r.seg, func.count(), r.org, r.function, r.level
+    ).group_by(r.seg, r.org, r.function, r.level)
+    branches = [segments]
+    for n, (_, f, sum_bits, _) in enumerate(pack.person_fields):
+        branches.append(counted(n, f, 1 << sum_bits))  # someone who answered the dimension
+    for n, (_, f) in enumerate(pack.item_fields):
+        branches.append(counted(len(pack.person_fields) + n, f, 1))
+    rows = db.session.execute(union_all(*branches)).all()
+
+    segs = {seg: segment(o, fn, lv) for branch, seg, _, o, fn, lv in rows if branch == -1}
+    persons: list[PersonDimension] = []
+    counts: dict[tuple[Segment, int], list[int]] = {}
+    for branch, key, n, *_ in rows:
+        if branch < 0:
+            continue
+        if branch < len(pack.person_fields):
+            dim, f, sum_bits, points = pack.person_fields[branch]
+            seg, value = divmod(key, 1 << f.width)
+            answered, total = divmod(value, 1 << sum_bits)
+            score_sum = 100 * (total - answered) / (points - 1)
+            persons.append(PersonDimension(segs[seg], dim, score_sum, answered, n))
+        else:
+            index, f = pack.item_fields[branch - len(pack.person_fields)]
+            seg, code = divmod(key, 1 << f.width)
+            spec = items[index]
+            hist = counts.setdefault((segs[seg], index), [0] * spec.points)
+            hist[code - 1] += n
+    histograms = tuple(
+        ItemHistogram(seg, items[index].id, tuple(c)) for (seg, index), c in sorted(counts.items())
+    )
+    return tuple(persons), histograms
+
+
+def _invited(survey: Survey, segment: _Segments) -> tuple[Invited, ...]:
+    """Per segment: invitees (segment copied at invite time) and respondents."""
+    invited = db.session.execute(
+        select(Invitation.organization_id, Invitation.function, Invitation.level, func.count())
+        .where(Invitation.survey_id == survey.id)
+        .group_by(Invitation.organization_id, Invitation.function, Invitation.level)
+    ).all()
+    responded = db.session.execute(
+        select(Response.organization_id, Response.function, Response.level, func.count())
+        .where(Response.survey_id == survey.id)
+        .group_by(Response.organization_id, Response.function, Response.level)
+    ).all()
+    inv = {segment(o, f, lv): int(n) for o, f, lv, n in invited}
+    resp = {segment(o, f, lv): int(n) for o, f, lv, n in responded}
+    return tuple(
+        Invited(seg, inv.get(seg, 0), resp.get(seg, 0)) for seg in sorted(set(inv) | set(resp))
+    )
+
+
+def _comments(survey: Survey, segment: _Segments) -> tuple[ScoringComment, ...]:
+    """The comments not hidden by a coach, with their respondent's segment."""
+    rows = db.session.execute(
+        select(
+            Comment.id, Comment.body, Response.organization_id, Response.function, Response.level
+        )
+        .join(Response, Response.id == Comment.response_id)
+        .where(Response.survey_id == survey.id, Comment.is_hidden.is_(False))
+        .order_by(Comment.id)
+    ).all()
+    return tuple(
+        ScoringComment(segment(o, f, lv), cid, body)
+        for cid, body, o, f, lv in rows
+        if body and body.strip()
+    )
+
+
+def organization_letters(partnership: Partnership) -> dict[int, str]:
+    """Organization id -> "A" (position 1) or "B" (position 2)."""
+    return {o.id: ("A" if o.position == 1 else "B") for o in partnership.organizations}

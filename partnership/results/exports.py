@@ -1,0 +1,349 @@
+"""CSV and XLSX files of a survey's aggregated results, built from its export object.
+
+Data first, then format (conventions.md, point 9): ``results_table`` turns the export object
+of ``services.survey_export`` (the snapshot, which already withholds every value the privacy
+rules hide) into plain rows; ``results_csv`` and ``results_xlsx`` only render them. Every
+number is rounded by the one display formatter (``partnership.scoring.format``): scores to
+one decimal, g, rwg and AD to two, shares to whole percent. A withheld value is an empty cell,
+and the row's note says which values are withheld and why. Text that could start a formula in
+a spreadsheet (``= + - @``, tab, carriage return) is defused.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import xlsxwriter
+
+from partnership.scoring import fmt_pct, fmt_score, fmt_stat
+
+COLUMNS = (
+    "dimension",
+    "organization",
+    "n",
+    "S",
+    "s",
+    "favorable",
+    "neutral",
+    "unfavorable",
+    "rwg",
+    "AD",
+    "J",
+    "G",
+    "g",
+    "ci_low",
+    "ci_high",
+    "confirmed",
+    "health",
+    "note",
+)
+ORG_KEYS = ("n", "S", "s", "favorable", "neutral", "unfavorable", "rwg", "AD")
+JOINT_KEYS = ("J", "G", "g", "ci_low", "ci_high", "confirmed", "health")
+SIGNAL_COLUMNS = ("type", "rule", "severity", "dimension", "explanation")
+JOINT = "Joint"
+
+REASONS = {
+    "below_threshold": "withheld (below threshold)",
+    "complementary": "withheld (protects a smaller group)",
+    "survey_open": "withheld (survey still open)",
+    "not_computable": "not computable",
+    "not_applicable": "not applicable",
+}
+HEALTH = {"green": "Green", "amber": "Amber", "red": "Red", "not_enough_data": "Not enough data"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    """Text a spreadsheet will never read as a formula."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A formatted value: ``text`` as displayed; ``number`` and ``num_format`` let a
+    spreadsheet keep it numeric (same rounding). A text cell has no number."""
+
+    text: str = ""
+    number: float | int | None = None
+    num_format: str | None = None
+    is_text: bool = False  # user-supplied or free text: defused in CSV
+
+
+def _text(value: str) -> Cell:
+    return Cell(value, is_text=True)
+
+
+def _score(v: float) -> Cell:
+    text = fmt_score(v)
+    return Cell(text, float(text), "0.0")
+
+
+def _stat(v: float) -> Cell:
+    text = fmt_stat(v)
+    return Cell(text, float(text), "0.00")
+
+
+def _pct(v: float) -> Cell:
+    whole = fmt_pct(v, suffix="")
+    return Cell(whole + "%", int(whole) / 100, "0%")
+
+
+def _int(v: int) -> Cell:
+    return Cell(str(int(v)), int(v), "0")
+
+
+def _yes_no(v: bool) -> Cell:
+    return Cell("yes" if v else "no")
+
+
+def _health(v: str) -> Cell:
+    return Cell(HEALTH.get(v, v))
+
+
+FORMATTERS: dict[str, Callable[[Any], Cell]] = {
+    "n": _int,
+    "S": _score,
+    "s": _score,
+    "favorable": _pct,
+    "neutral": _pct,
+    "unfavorable": _pct,
+    "rwg": _stat,
+    "AD": _stat,
+    "J": _score,
+    "G": _score,
+    "g": _stat,
+    "ci_low": _score,
+    "ci_high": _score,
+    "confirmed": _yes_no,
+    "health": _health,
+}
+
+
+@dataclass
+class Table:
+    """The plain rows of the results file: one per dimension and organization, plus a joint
+    row per dimension; then the signals and escalations."""
+
+    rows: list[list[Cell]] = field(default_factory=list)
+    signals: list[list[Cell]] = field(default_factory=list)
+    about: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _values(source: dict[str, Any], keys: Sequence[str]) -> tuple[dict[str, Cell], str]:
+    """Formatted cells for ``keys`` of ``source`` and the note naming withheld values."""
+    cells: dict[str, Cell] = {}
+    withheld: dict[str, list[str]] = {}
+    for key in keys:
+        value = source.get(key)
+        if value is None:
+            reason = source.get(f"{key}_reason")
+            if reason:
+                withheld.setdefault(reason, []).append(key)
+            cells[key] = Cell()
+        else:
+            cells[key] = FORMATTERS[key](value)
+    note = "; ".join(
+        f"{', '.join(keys_)}: {REASONS.get(reason, reason)}" for reason, keys_ in withheld.items()
+    )
+    return cells, note
+
+
+def _row(dimension: str, organization: str, cells: dict[str, Cell], note: str) -> list[Cell]:
+    return [
+        _text(dimension),
+        _text(organization),
+        *(cells.get(c, Cell()) for c in COLUMNS[2:-1]),
+        _text(note),
+    ]
+
+
+def _local(value: str | None, tz: str) -> str:
+    if not value:
+        return ""
+    when = dt.datetime.fromisoformat(value).astimezone(ZoneInfo(tz))
+    return f"{when:%Y-%m-%d %H:%M} {tz}"
+
+
+def _subject(signal: dict[str, Any], labels: dict[str, str]) -> str:
+    """What a signal is about: its dimension's label, its KPI, or nothing (partnership-wide)."""
+    dimension = signal.get("dimension")
+    if dimension:
+        return labels.get(dimension, dimension)
+    return f"KPI {signal['kpi_id']}" if signal.get("kpi_id") else ""
+
+
+def results_table(export: dict[str, Any]) -> Table:
+    """The rows of the results file from a survey's export object (see the module docstring)."""
+    result = export.get("result") or {}
+    orgs = result.get("organizations") or {}
+    names = {
+        letter: (orgs.get(letter) or {}).get("name")
+        or ((export.get("partnership") or {}).get("organizations") or {})
+        .get(letter, {})
+        .get("name", letter)
+        for letter in ("A", "B")
+    }
+    table = Table()
+    labels: dict[str, str] = {}
+    for dim in result.get("dimensions") or []:
+        label = dim.get("label") or dim.get("dimension", "")
+        labels[dim.get("dimension", "")] = label
+        for letter in ("A", "B"):
+            source = (dim.get("organizations") or {}).get(letter) or {}
+            cells, note = _values(source, ORG_KEYS)
+            table.rows.append(_row(label, names[letter], cells, note))
+        cells, note = _values(dim, JOINT_KEYS)
+        table.rows.append(_row(label, JOINT, cells, note))
+    for s in result.get("signals") or []:
+        table.signals.append(
+            [
+                Cell("signal"),
+                Cell(s.get("rule") or ""),
+                Cell(s.get("severity") or ""),
+                _text(_subject(s, labels)),
+                _text(s.get("explanation") or ""),
+            ]
+        )
+    for e in result.get("escalations") or []:
+        table.signals.append(
+            [
+                Cell("escalation"),
+                Cell(e.get("rule") or e.get("kind") or ""),
+                Cell(""),
+                _text(_subject(e, labels)),
+                _text(e.get("explanation") or ""),
+            ]
+        )
+    table.about = _about(export, result, names)
+    return table
+
+
+def _about(
+    export: dict[str, Any], result: dict[str, Any], names: dict[str, str]
+) -> list[tuple[str, str]]:
+    partnership = export.get("partnership") or {}
+    survey = export.get("survey") or {}
+    snapshot = export.get("snapshot")
+    tz = partnership.get("timezone") or "UTC"
+    instrument = survey.get("instrument") or {}
+    about = [
+        ("Partnership", partnership.get("name", "")),
+        ("Cycle", (export.get("cycle") or {}).get("label", "")),
+        ("Instrument", f"{instrument.get('name', '')} (version {instrument.get('version', '')})"),
+        ("Survey state", survey.get("state", "")),
+        ("Closed", _local(survey.get("closed_at"), tz)),
+        (
+            "Snapshot",
+            f"version {snapshot['version']} ({snapshot['reason']}), {_local(snapshot['created_at'], tz)}"
+            if snapshot
+            else "none: live result, participation only",
+        ),
+        ("Privacy threshold", str((result.get("settings") or {}).get("min_group", ""))),
+    ]
+    for letter in ("A", "B"):
+        org = (result.get("organizations") or {}).get(letter)
+        if org:
+            rate = fmt_pct(org.get("R"))
+            about.append(
+                (
+                    f"Participation {names[letter]}",
+                    f"{org.get('responded', 0)} of {org.get('invited', 0)} ({rate})",
+                )
+            )
+    about.append(
+        (
+            "Rounding",
+            "Scores to 1 decimal, g, rwg and AD to 2, shares to whole percent; "
+            "the JSON export carries full precision.",
+        )
+    )
+    return about
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _csv_text(cell: Cell) -> str:
+    return safe_text(cell.text) if cell.is_text else cell.text
+
+
+def results_csv(export: dict[str, Any]) -> bytes:
+    """The results as CSV (UTF-8 with BOM, so spreadsheets read the accents): the results
+    table, a blank line, then the signals and escalations."""
+    table = results_table(export)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for row in table.rows:
+        writer.writerow([_csv_text(c) for c in row])
+    writer.writerow([])
+    writer.writerow(SIGNAL_COLUMNS)
+    for row in table.signals:
+        writer.writerow([_csv_text(c) for c in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def results_xlsx(export: dict[str, Any]) -> bytes:
+    """The results as an XLSX workbook: sheets Results, Signals and About. Numbers stay
+    numeric (rounded as on the pages); text is written as text, never as a formula."""
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buf,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    bold = book.add_format({"bold": True, "bottom": 1})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    formats: dict[str, Any] = {}
+
+    def number_format(code: str) -> Any:
+        if code not in formats:
+            formats[code] = book.add_format({"num_format": code})
+        return formats[code]
+
+    def write_rows(sheet: Any, header: Sequence[str], rows: list[list[Cell]]) -> None:
+        for col, name in enumerate(header):
+            sheet.write_string(0, col, name, bold)
+        for r, row in enumerate(rows, start=1):
+            for col, cell in enumerate(row):
+                if cell.number is not None:
+                    sheet.write_number(
+                        r, col, cell.number, number_format(cell.num_format or "General")
+                    )
+                elif cell.text:
+                    sheet.write_string(r, col, cell.text)
+        sheet.freeze_panes(1, 0)
+        if rows:
+            sheet.autofilter(0, 0, len(rows), len(header) - 1)
+
+    table = results_table(export)
+    results = book.add_worksheet("Results")
+    write_rows(results, COLUMNS, table.rows)
+    results.set_column(0, 1, 24)
+    results.set_column(2, 16, 9)
+    results.set_column(17, 17, 60)
+
+    signals = book.add_worksheet("Signals")
+    write_rows(signals, SIGNAL_COLUMNS, table.signals)
+    signals.set_column(0, 3, 14)
+    signals.set_column(4, 4, 100, wrap)
+
+    about = book.add_worksheet("About")
+    for r, (key, value) in enumerate(table.about):
+        about.write_string(r, 0, key, bold)
+        about.write_string(r, 1, value)
+    about.set_column(0, 0, 28)
+    about.set_column(1, 1, 80)
+
+    book.close()
+    return buf.getvalue()

@@ -1,0 +1,599 @@
+"""Results: scoring a survey, versioned snapshots, the results export, API tokens, the access log.
+
+A closed survey's numbers come from its newest snapshot (scoring.md section 7): version 1 is
+frozen when the survey closes (through the ``survey_closed`` signal, in the closing
+transaction); every explicit re-score writes the next version with the thresholds and privacy
+threshold of that moment. An open survey is scored live, participation only.
+
+GET requests that write (an export writes an access-log row) end their read transaction and
+write in a transaction of their own, begun IMMEDIATE on SQLite, so a GET never fails
+upgrading a read lock to a write lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, current_app
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from partnership.accounts.models import User
+from partnership.db import reset_reading, set_reading, utcnow
+from partnership.extensions import db
+from partnership.instruments.models import Instrument, InstrumentVersion
+from partnership.partnerships.models import Partnership
+from partnership.partnerships.services import can_access
+from partnership.results.aggregate import survey_input
+from partnership.results.models import AccessLog, ApiToken, Snapshot
+from partnership.scoring import HistoryPoint, KpiStatus, Settings, SurveyResult, score_survey
+from partnership.surveys.models import Comment, Cycle, Response, Survey, hash_token
+from partnership.surveys.signals import survey_closed
+
+log = logging.getLogger(__name__)
+
+TOKEN_PREFIX_LENGTH = 6
+ACCESS_LOG_LIMIT = 500
+#: Labels of access-log actions on the access-log page (unknown actions show as stored).
+ACTION_LABELS = {
+    "export.json": "Results export (JSON API)",
+    "export.csv": "Results download (CSV)",
+    "export.xlsx": "Results download (XLSX)",
+    "comment.hide": "Comment hidden",
+    "brief.download": "Brief downloaded",
+}
+#: Order of preference when a cycle holds more than one survey of a lineage.
+_STATE_RANK = {"closed": 3, "open": 2, "scheduled": 1, "draft": 0}
+
+
+class ResultsError(ValueError):
+    """A use case refused, with a message fit for the user."""
+
+
+# --- settings and identity -----------------------------------------------------------------
+
+
+def settings_for(partnership: Partnership) -> Settings:
+    """The partnership's scoring settings: its privacy threshold and its overrides of the
+    early-warning thresholds (unknown keys in ``partnership.thresholds`` are ignored)."""
+    overrides: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        if f.name == "min_group" or f.name not in (partnership.thresholds or {}):
+            continue
+        raw = partnership.thresholds[f.name]
+        overrides[f.name] = int(raw) if isinstance(f.default, int) else float(raw)
+    return Settings(min_group=partnership.min_group, **overrides)
+
+
+def lineage_key(survey: Survey) -> str:
+    """The survey's instrument lineage as a stable key: the built-in key
+    (``"quarterly-pulse"``) or ``"instrument-<id>"`` for a partnership's own instrument."""
+    instrument = db.session.get(Instrument, survey.instrument_id)
+    assert instrument is not None
+    return instrument.builtin_key or f"instrument-{instrument.id}"
+
+
+def _comment_key(survey: Survey, version: int) -> bytes:
+    """The key that orders comments: fixed for one snapshot, unguessable without the secret."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, f"comments:{survey.id}:{version}".encode(), hashlib.sha256).digest()
+
+
+# --- scoring and snapshots -----------------------------------------------------------------
+
+
+def _previous_closed(survey: Survey, before: dt.datetime) -> list[Survey]:
+    """The two surveys of the same partnership and lineage closed before ``before``, most
+    recent first (t-1, t-2)."""
+    stmt = select(Survey).where(
+        Survey.partnership_id == survey.partnership_id,
+        Survey.instrument_id == survey.instrument_id,
+        Survey.state == "closed",
+        Survey.closed_at.is_not(None),
+        Survey.id != survey.id,
+    )
+    if survey.state == "closed" and survey.closed_at is not None:
+        stmt = stmt.where(
+            or_(
+                Survey.closed_at < survey.closed_at,
+                and_(Survey.closed_at == survey.closed_at, Survey.id < survey.id),
+            )
+        )
+    else:
+        stmt = stmt.where(Survey.closed_at < before)
+    return list(
+        db.session.scalars(stmt.order_by(Survey.closed_at.desc(), Survey.id.desc()).limit(2))
+    )
+
+
+def _history(survey: Survey, before: dt.datetime) -> tuple[HistoryPoint, ...]:
+    points = []
+    for prior in _previous_closed(survey, before):
+        snap = current_snapshot(prior)
+        # A closed survey without a snapshot contributes no values: its conditions are not met.
+        points.append(HistoryPoint.from_dict(snap.data) if snap is not None else HistoryPoint())
+    return tuple(points)
+
+
+def _kpis(survey: Survey) -> tuple[KpiStatus, ...]:
+    """The cycle's KPI statuses for the KPI rule; the product has no KPI records yet."""
+    return ()
+
+
+def compute_result(
+    survey: Survey, *, now: dt.datetime | None = None, version: int = 0
+) -> SurveyResult:
+    """Score the survey from its answers as they stand (nothing is stored).
+
+    Scores appear only for a closed survey; otherwise only participation. The history is the
+    two previous closed surveys of the same lineage, closed before this one (before ``now``,
+    default the current time, should it lack a close time), read from their current
+    snapshots. ``version`` is the snapshot version the result is for: it keys the order of
+    the comments.
+    """
+    partnership = db.session.get(Partnership, survey.partnership_id)
+    assert partnership is not None
+    is_open = survey.state != "closed"
+    return score_survey(
+        survey_input(survey),
+        settings_for(partnership),
+        history=() if is_open else _history(survey, now or utcnow()),
+        kpis=() if is_open else _kpis(survey),
+        is_open=is_open,
+        comment_key=_comment_key(survey, version),
+    )
+
+
+def current_snapshot(survey: Survey) -> Snapshot | None:
+    """The survey's newest snapshot, or None when it has none (not closed yet)."""
+    return db.session.scalar(
+        select(Snapshot)
+        .where(Snapshot.survey_id == survey.id)
+        .order_by(Snapshot.version.desc())
+        .limit(1)
+    )
+
+
+def freeze_snapshot(survey: Survey, *, reason: str = "close", user: User | None = None) -> Snapshot:
+    """Score the survey and store the result as its next snapshot version (flush only: the
+    caller's transaction commits it, e.g. together with the close)."""
+    latest = db.session.scalar(
+        select(func.max(Snapshot.version)).where(Snapshot.survey_id == survey.id)
+    )
+    version = (latest or 0) + 1
+    result = compute_result(survey, version=version)
+    snapshot = Snapshot(
+        survey_id=survey.id,
+        version=version,
+        data=result.to_dict(),
+        reason=reason,
+        created_by_id=user.id if user is not None else None,
+    )
+    db.session.add(snapshot)
+    db.session.flush()
+    log.info("survey %s: snapshot version %s frozen (%s)", survey.id, version, reason)
+    return snapshot
+
+
+@survey_closed.connect
+def _freeze_on_close(sender: Survey, **_kwargs: Any) -> None:
+    """Version 1 (or the next) of the snapshot, in the same transaction as the close."""
+    freeze_snapshot(sender)
+
+
+def rescore(survey: Survey, user: User | None) -> Snapshot:
+    """Re-score a closed survey with the current thresholds and privacy threshold: writes the
+    next snapshot version, which exports and pages read from then on. Commits."""
+    if survey.state != "closed":
+        raise ResultsError("Only a closed survey can be re-scored; an open one is scored at close.")
+    try:
+        snapshot = freeze_snapshot(survey, reason="rescore", user=user)
+        db.session.commit()
+    except IntegrityError:
+        # Another re-score took the same version number a moment earlier.
+        db.session.rollback()
+        raise ResultsError("The survey was re-scored at the same moment; try again.")
+    return snapshot
+
+
+def _hidden_comment_ids(survey: Survey) -> set[str]:
+    return set(
+        db.session.scalars(
+            select(Comment.id)
+            .join(Response, Response.id == Comment.response_id)
+            .where(Response.survey_id == survey.id, Comment.is_hidden.is_(True))
+        )
+    )
+
+
+def _without_hidden_comments(data: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
+    """A comment a coach hid after the close leaves every export, although the snapshot
+    (whose numbers it never touched) keeps it."""
+    if not hidden:
+        return data
+    data = copy.deepcopy(data)
+    for org in (data.get("organizations") or {}).values():
+        if isinstance(org.get("comments"), list):
+            org["comments"] = [c for c in org["comments"] if c.get("id") not in hidden]
+    return data
+
+
+def _result_and_snapshot(survey: Survey) -> tuple[dict[str, Any], Snapshot | None]:
+    if survey.state == "closed":
+        snap = current_snapshot(survey)
+        if snap is not None:
+            return _without_hidden_comments(snap.data, _hidden_comment_ids(survey)), snap
+        # Closed before snapshots existed (or the freeze was skipped): score it live, which
+        # is what the close would have frozen.
+    return compute_result(survey).to_dict(), None
+
+
+def survey_result_dict(survey: Survey) -> dict[str, Any]:
+    """The survey's result in the export shape (``SurveyResult.to_dict``): the current
+    snapshot for a closed survey; a live, participation-only result while it is not closed."""
+    return _result_and_snapshot(survey)[0]
+
+
+# --- the results export --------------------------------------------------------------------
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _partnership_object(partnership: Partnership) -> dict[str, Any]:
+    return {
+        "id": partnership.id,
+        "name": partnership.name,
+        "timezone": partnership.timezone,
+        "organizations": {
+            ("A" if o.position == 1 else "B"): {"name": o.name, "short_code": o.short_code}
+            for o in partnership.organizations
+        },
+    }
+
+
+def _cycle_object(cycle: Cycle) -> dict[str, Any]:
+    return {"id": cycle.id, "label": cycle.label}
+
+
+def _survey_object(survey: Survey) -> dict[str, Any]:
+    instrument = db.session.get(Instrument, survey.instrument_id)
+    version = db.session.get(InstrumentVersion, survey.instrument_version_id)
+    assert instrument is not None and version is not None
+    result, snap = _result_and_snapshot(survey)
+    return {
+        "survey": {
+            "id": survey.id,
+            "instrument": {
+                "name": instrument.name,
+                "lineage": lineage_key(survey),
+                "version": version.number,
+            },
+            "state": survey.state,
+            "opened_at": _iso(survey.opened_at),
+            "closed_at": _iso(survey.closed_at),
+        },
+        "snapshot": None
+        if snap is None
+        else {"version": snap.version, "created_at": _iso(snap.created_at), "reason": snap.reason},
+        "result": result,
+    }
+
+
+def survey_export(survey: Survey) -> dict[str, Any]:
+    """The export of one survey: partnership, cycle, survey, snapshot and result (read only)."""
+    partnership = db.session.get(Partnership, survey.partnership_id)
+    assert partnership is not None
+    return {
+        "partnership": _partnership_object(partnership),
+        "cycle": _cycle_object(survey.cycle),
+        **_survey_object(survey),
+    }
+
+
+def cycle_surveys(cycle: Cycle) -> dict[str, Survey]:
+    """The cycle's reportable surveys (open or closed) by lineage key. Should a cycle hold two
+    surveys of one lineage, the one furthest along wins (closed before open), then the newest."""
+    chosen: dict[str, Survey] = {}
+    for survey in sorted(
+        (s for s in cycle.surveys if s.state in ("open", "closed")),
+        key=lambda s: (_STATE_RANK.get(s.state, 0), s.id),
+    ):
+        chosen[lineage_key(survey)] = survey
+    return chosen
+
+
+def cycle_export(cycle: Cycle) -> dict[str, Any]:
+    """The export of a cycle: each of its surveys' export objects, keyed by lineage."""
+    partnership = db.session.get(Partnership, cycle.partnership_id)
+    assert partnership is not None
+    return {
+        "partnership": _partnership_object(partnership),
+        "cycle": _cycle_object(cycle),
+        "surveys": {key: _survey_object(s) for key, s in cycle_surveys(cycle).items()},
+    }
+
+
+@contextlib.contextmanager
+def _write_transaction() -> Iterator[None]:
+    """End the read transaction of a GET and write in a fresh one (IMMEDIATE on SQLite)."""
+    db.session.commit()
+    token = set_reading(False)
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        reset_reading(token)
+
+
+def _record(
+    partnership_id: int,
+    *,
+    user: User | None,
+    api_token: ApiToken | None,
+    action: str,
+    subject: str,
+) -> None:
+    with _write_transaction():
+        if api_token is not None:
+            api_token.last_used_at = utcnow()
+        partnership = db.session.get(Partnership, partnership_id)
+        assert partnership is not None
+        log_access(partnership, user=user, api_token=api_token, action=action, subject=subject)
+
+
+def survey_subject(survey: Survey) -> str:
+    """How the access log names a survey: "survey 12 · 2026-Q1 · Quarterly partnership pulse"."""
+    instrument = db.session.get(Instrument, survey.instrument_id)
+    name = instrument.name if instrument is not None else "?"
+    return f"survey {survey.id} · {survey.cycle.label} · {name}"[:200]
+
+
+def export_survey_json(
+    survey: Survey, *, user: User | None = None, api_token: ApiToken | None = None
+) -> dict[str, Any]:
+    """The JSON export of one survey, logged in the access log (who, what, when). Commits."""
+    payload = survey_export(survey)
+    _record(
+        survey.partnership_id,
+        user=user,
+        api_token=api_token,
+        action="export.json",
+        subject=survey_subject(survey),
+    )
+    return payload
+
+
+def export_cycle_json(
+    cycle: Cycle, *, user: User | None = None, api_token: ApiToken | None = None
+) -> dict[str, Any]:
+    """The JSON export of a cycle, logged in the access log. Commits."""
+    payload = cycle_export(cycle)
+    _record(
+        cycle.partnership_id,
+        user=user,
+        api_token=api_token,
+        action="export.json",
+        subject=f"cycle {cycle.id} · {cycle.label}"[:200],
+    )
+    return payload
+
+
+def export_survey_file(survey: Survey, fmt: str, *, user: User | None) -> bytes:
+    """The aggregated results of a survey as a CSV or XLSX file (``fmt`` "csv" | "xlsx"),
+    built from the same result as the JSON export and logged in the access log. Commits."""
+    from partnership.results import exports
+
+    export = survey_export(survey)
+    if fmt == "csv":
+        body = exports.results_csv(export)
+    elif fmt == "xlsx":
+        body = exports.results_xlsx(export)
+    else:
+        raise ResultsError(f"Unknown format {fmt!r}.")
+    _record(
+        survey.partnership_id,
+        user=user,
+        api_token=None,
+        action=f"export.{fmt}",
+        subject=survey_subject(survey),
+    )
+    return body
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+
+def _hash_api_token(raw: str) -> str:
+    return hash_token(raw)
+
+
+def create_api_token(
+    partnership: Partnership, name: str, user: User | None
+) -> tuple[ApiToken, str]:
+    """A new API token for the partnership's results export. Returns the row and the raw
+    token, which is shown once and never stored (only its SHA-256 is). Commits."""
+    name = (name or "").strip()
+    if not name:
+        raise ResultsError("Give the token a name, e.g. the tool that will use it.")
+    if len(name) > 100:
+        raise ResultsError("The name may have at most 100 characters.")
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken(
+        partnership_id=partnership.id,
+        name=name,
+        token_hash=_hash_api_token(raw),
+        prefix=raw[:TOKEN_PREFIX_LENGTH],
+        created_by_id=user.id if user is not None else None,
+    )
+    db.session.add(token)
+    db.session.commit()
+    log.info("partnership %s: API token %s created", partnership.id, token.id)
+    return token, raw
+
+
+def revoke_api_token(token: ApiToken) -> None:
+    """Revoke a token: from now on it authenticates nothing. Idempotent. Commits."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+        log.info("partnership %s: API token %s revoked", token.partnership_id, token.id)
+
+
+def authenticate_token(raw: str) -> ApiToken | None:
+    """The live (not revoked) token with this value, or None. Reads only."""
+    if not raw or len(raw) > 200:
+        return None
+    return db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == _hash_api_token(raw), ApiToken.revoked_at.is_(None)
+        )
+    )
+
+
+def partnership_for_token(raw: str) -> Partnership | None:
+    """The partnership a live token belongs to, or None; records the token's use
+    (``last_used_at``). Commits."""
+    token = authenticate_token(raw)
+    if token is None:
+        return None
+    with _write_transaction():
+        token.last_used_at = utcnow()
+    return db.session.get(Partnership, token.partnership_id)
+
+
+def api_partnership(
+    partnership_id: int, *, user: User | None = None, api_token: ApiToken | None = None
+) -> Partnership | None:
+    """The partnership a caller of the results API may read, else None (whether it does not
+    exist or the caller has no access: the API never tells the two apart). A token opens only
+    its own partnership; a signed-in user, the partnerships they are a member of."""
+    if api_token is not None:
+        if api_token.partnership_id != partnership_id or api_token.revoked_at is not None:
+            return None
+    elif user is None or not can_access(user, partnership_id):
+        return None
+    return db.session.get(Partnership, partnership_id)
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    token: ApiToken
+    created_by: str | None
+
+
+def api_tokens(partnership: Partnership) -> list[TokenRow]:
+    """The partnership's tokens, live ones first, newest first."""
+    rows = db.session.execute(
+        select(ApiToken, User.name)
+        .outerjoin(User, User.id == ApiToken.created_by_id)
+        .where(ApiToken.partnership_id == partnership.id)
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc())
+    ).all()
+    return [TokenRow(token, name) for token, name in rows]
+
+
+# --- access log ----------------------------------------------------------------------------
+
+
+def log_access(
+    partnership: Partnership,
+    *,
+    user: User | None = None,
+    api_token: ApiToken | None = None,
+    action: str,
+    subject: str,
+) -> AccessLog:
+    """Add a row to the partnership's access log (flush only)."""
+    row = AccessLog(
+        partnership_id=partnership.id,
+        user_id=user.id if user is not None else None,
+        api_token_id=api_token.id if api_token is not None else None,
+        action=action[:40],
+        subject=subject[:200],
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    at: dt.datetime
+    who: str
+    action: str
+    action_label: str
+    subject: str
+
+
+def access_log(partnership: Partnership, *, limit: int = ACCESS_LOG_LIMIT) -> list[AccessEntry]:
+    """The newest entries of the partnership's access log: who (a person or an API token),
+    what, when."""
+    rows = db.session.execute(
+        select(AccessLog, User.name, User.email, ApiToken.name, ApiToken.prefix)
+        .outerjoin(User, User.id == AccessLog.user_id)
+        .outerjoin(ApiToken, ApiToken.id == AccessLog.api_token_id)
+        .where(AccessLog.partnership_id == partnership.id)
+        .order_by(AccessLog.created_at.desc(), AccessLog.id.desc())
+        .limit(limit)
+    ).all()
+    out = []
+    for row, user_name, user_email, token_name, token_prefix in rows:
+        if user_name is not None:
+            who = f"{user_name} ({user_email})"
+        elif token_name is not None:
+            who = f"API token “{token_name}” ({token_prefix}…)"
+        else:
+            who = "a deleted account or token"
+        out.append(
+            AccessEntry(
+                at=row.created_at,
+                who=who,
+                action=row.action,
+                action_label=ACTION_LABELS.get(row.action, row.action),
+                subject=row.subject,
+            )
+        )
+    return out
+
+
+def hide_comment(partnership: Partnership, comment_id: str, user: Any) -> Survey:
+    """Hide a comment that names a person: it is kept, marked hidden with who and when, and
+    the hiding is logged. Returns the comment's survey; 404 when the comment is not one of
+    the partnership's. Commits."""
+    row = db.session.execute(
+        select(Comment, Survey)
+        .join(Response, Response.id == Comment.response_id)
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(Comment.id == comment_id, Survey.partnership_id == partnership.id)
+    ).first()
+    if row is None:
+        abort(404)
+    comment, survey = row
+    if not comment.is_hidden:
+        comment.is_hidden = True
+        comment.hidden_by_id = user.id
+        comment.hidden_at = utcnow()
+        log_access(
+            partnership,
+            user=user,
+            action="comment.hide",
+            subject=f"comment {comment.id} of survey {survey.id}",
+        )
+        db.session.commit()
+        log.info("comment hidden in survey %s by user %s", survey.id, user.id)
+    return survey
