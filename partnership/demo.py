@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from partnership.accounts.models import User
 from partnership.accounts.services import create_user
+from partnership.db import utcnow
 from partnership.extensions import db
-from partnership.partnerships.models import Partnership
+from partnership.partnerships.models import Partnership, Stakeholder
 from partnership.partnerships.services import PartnershipData, create_partnership
+from partnership.surveys.models import Cycle
 
 COACH_EMAIL = "coach@example.org"
 DEMO_NAME = "Lumen Software × Müller Fertigung"
@@ -97,7 +99,7 @@ def _people(org: str, count: int, offset: int) -> list[tuple[str, str, str, str]
     return people
 
 
-def load_demo(password: str) -> str:
+def load_demo(password: str, base_url: str = "http://127.0.0.1:5000") -> str:
     """Create the demo coach and partnership when missing. Returns the login text to print."""
     coach = db.session.scalar(select(User).where(User.email == COACH_EMAIL))
     if coach is None:
@@ -120,8 +122,6 @@ def load_demo(password: str) -> str:
                 org_b_code="MUE",
             ),
         )
-        from partnership.partnerships.models import Stakeholder
-
         for org, count, offset, domain in (
             (partnership.org_a, 24, 0, "lumen"),
             (partnership.org_b, 22, 7, "mueller"),
@@ -139,11 +139,293 @@ def load_demo(password: str) -> str:
                 )
         db.session.commit()
         _extend(partnership)
-    return (
-        "Demo partnership ready: " + DEMO_NAME + "\n"
-        f"Coach login: email {COACH_EMAIL}  password: {password}"
-    )
+    lines = [
+        "Demo partnership ready: " + DEMO_NAME,
+        f"Coach login: email {COACH_EMAIL}  password: {password}",
+    ]
+    link = survey_link(base_url)
+    if link:
+        lines.append(f"A stakeholder's survey link (open quarter 2026-Q4): {link}")
+    return "\n".join(lines)
+
+
+# The story, quarter by quarter: mean answer (1..5 scale, before reverse keying) per dimension
+# for Lumen (A) and Müller (B), and how many of each side answered. Execution and market pull
+# apart through Q2 and Q3 while Müller's participation falls; the Q3 audit finds the friction;
+# Q4 (open now) starts to recover.
+_STORY = [
+    (
+        "2026-Q1",
+        {
+            "cultural": (3.9, 3.7),
+            "market": (3.8, 3.6),
+            "execution": (3.8, 3.5),
+            "governance": (3.7, 3.6),
+            "communication": (3.8, 3.6),
+        },
+        (20, 18),
+    ),
+    (
+        "2026-Q2",
+        {
+            "cultural": (3.7, 3.4),
+            "market": (3.7, 3.1),
+            "execution": (3.6, 2.9),
+            "governance": (3.5, 3.3),
+            "communication": (3.6, 3.2),
+        },
+        (19, 14),
+    ),
+    (
+        "2026-Q3",
+        {
+            "cultural": (3.6, 3.3),
+            "market": (3.6, 2.8),
+            "execution": (3.7, 2.5),
+            "governance": (3.3, 3.0),
+            "communication": (3.4, 2.9),
+        },
+        (19, 11),
+    ),
+    (
+        "2026-Q4",
+        {
+            "cultural": (3.7, 3.5),
+            "market": (3.7, 3.3),
+            "execution": (3.7, 3.2),
+            "governance": (3.6, 3.4),
+            "communication": (3.7, 3.4),
+        },
+        (10, 8),
+    ),
+]
+# Plan-and-execution signs that operations people of Lumen (A) and Müller (B) see recurring,
+# per quarter (the others come up only now and then): Müller crosses into amber in Q2 and red
+# in Q3 (late forecast changes, pushing and cutting, overtime, "just in case" stock).
+_SIGNS = {"2026-Q2": ({1}, {1, 2, 6}), "2026-Q3": ({1, 10}, {1, 2, 6, 8})}
 
 
 def _extend(partnership: Partnership) -> None:
-    """Later features add their demo data here (surveys, results)."""
+    """Three closed quarters and an open one, with answers that tell the story above."""
+    import random
+
+    from partnership.instruments.models import Instrument
+    from partnership.instruments.services import ensure_builtins, latest_version
+
+    ensure_builtins()
+    rng = random.Random(20261123)
+    pulse = db.session.scalar(select(Instrument).where(Instrument.builtin_key == "quarterly-pulse"))
+    check = db.session.scalar(
+        select(Instrument).where(Instrument.builtin_key == "plan-execution-check")
+    )
+    audit = db.session.scalar(
+        select(Instrument).where(Instrument.builtin_key == "partnership-audit")
+    )
+    assert pulse and check and audit
+    stakeholders = list(
+        db.session.scalars(select(Stakeholder).where(Stakeholder.partnership_id == partnership.id))
+    )
+    quarter_start = {"2026-Q1": (1, 12), "2026-Q2": (4, 13), "2026-Q3": (7, 13), "2026-Q4": (11, 9)}
+    for label, means, answered in _STORY:
+        cycle = Cycle(partnership_id=partnership.id, label=label)
+        db.session.add(cycle)
+        db.session.flush()
+        month, day = quarter_start[label]
+        opened = dt.datetime(2026, month, day, 7, 0, tzinfo=dt.UTC)
+        is_open = label == "2026-Q4"
+        closed = None if is_open else opened + dt.timedelta(days=14)
+        version = latest_version(pulse)
+        _run_survey(
+            partnership,
+            cycle,
+            pulse,
+            version,
+            stakeholders,
+            opened,
+            closed,
+            answered,
+            lambda item, org, person, means=means: _agreement(rng, means, item, org, person),
+            rng,
+        )
+        if label in _SIGNS:
+            ops = [s for s in stakeholders if s.function in ("operations", "procurement")]
+            share = _SIGNS[label]
+            _run_survey(
+                partnership,
+                cycle,
+                check,
+                latest_version(check),
+                ops,
+                opened,
+                closed,
+                None,
+                lambda item, org, person, share=share: _frequency(rng, share[org], item),
+                rng,
+            )
+        if label == "2026-Q3":
+            leaders = [s for s in stakeholders if s.level in ("executive", "manager")]
+            _run_survey(
+                partnership,
+                cycle,
+                audit,
+                latest_version(audit),
+                leaders,
+                opened - dt.timedelta(days=7),
+                closed,
+                None,
+                lambda item, org, person, means=means: _agreement(rng, means, item, org, person),
+                rng,
+            )
+        db.session.commit()
+
+
+def _agreement(rng, means, item, org, person):  # type: ignore[no-untyped-def]
+    """A 1..5 answer around the quarter's mean for the dimension (reverse items mirrored)."""
+    if item.dimension is None:
+        mean = sum(m[org] for m in means.values()) / len(means)
+    else:
+        mean = means.get(item.dimension, (3.5, 3.5))[org]
+    if rng.random() < 0.03 and item.allow_na:
+        return None
+    x = mean + person + rng.gauss(0, 0.6)
+    value = min(5, max(1, round(x)))
+    return 6 - value if item.is_reverse else value
+
+
+def _frequency(rng, recurring, item):  # type: ignore[no-untyped-def]
+    """1 never .. 4 every cycle: mostly 3-4 for a recurring sign, mostly 1-2 otherwise."""
+    if rng.random() < (0.8 if item.sign in recurring else 0.15):
+        return rng.choice((3, 3, 4))
+    return rng.choice((1, 2, 2))
+
+
+def _run_survey(
+    partnership, cycle, instrument, version, people, opened, closed, answered, answer, rng
+):  # type: ignore[no-untyped-def]
+    """Invite `people`, store answers for some of them, close it (freezing its snapshot) unless
+    `closed` is None. Invitations and responses are written directly: the demo tells a past."""
+    from partnership.surveys.models import (
+        Answer,
+        Comment,
+        Invitation,
+        Response,
+        Survey,
+        hash_token,
+        new_token,
+    )
+
+    survey = Survey(
+        partnership_id=partnership.id,
+        cycle_id=cycle.id,
+        instrument_id=instrument.id,
+        instrument_version_id=version.id,
+        state="open",
+        opens_at=opened,
+        opened_at=opened,
+        closes_at=closed or utcnow() + dt.timedelta(days=21),
+    )
+    version.is_locked = True
+    db.session.add(survey)
+    db.session.flush()
+    by_org: dict[int, list] = {}
+    for person in people:
+        by_org.setdefault(person.organization_id, []).append(person)
+    for org_index, org in enumerate(partnership.organizations):
+        members = by_org.get(org.id, [])
+        count = answered[org_index] if answered else round(len(members) * 0.8)
+        responders = set(rng.sample(range(len(members)), min(count, len(members))))
+        for i, person in enumerate(members):
+            used = i in responders
+            db.session.add(
+                Invitation(
+                    survey_id=survey.id,
+                    stakeholder_id=person.id,
+                    token_hash=hash_token(new_token()),
+                    organization_id=org.id,
+                    function=person.function,
+                    level=person.level,
+                    is_used=used,
+                    used_on=opened.date() + dt.timedelta(days=rng.randint(0, 9)) if used else None,
+                )
+            )
+            if not used:
+                continue
+            response = Response(
+                survey_id=survey.id,
+                organization_id=org.id,
+                function=person.function,
+                level=person.level,
+                submitted_on=opened.date() + dt.timedelta(days=rng.randint(0, 9)),
+            )
+            db.session.add(response)
+            db.session.flush()
+            offset = rng.gauss(0, 0.45)
+            for item in version.items:
+                if item.kind == "comment":
+                    if rng.random() < 0.25:
+                        db.session.add(
+                            Comment(
+                                response_id=response.id,
+                                item_id=item.id,
+                                body=rng.choice(_COMMENTS[org_index]),
+                            )
+                        )
+                    continue
+                if item.kind == "likelihood":
+                    value = min(10, max(0, round(rng.gauss(7.2 - org_index * 1.3, 1.8))))
+                else:
+                    value = answer(item, org_index, offset)
+                db.session.add(Answer(response_id=response.id, item_id=item.id, value=value))
+    db.session.flush()
+    if closed is not None:
+        from partnership.surveys.signals import survey_closed
+
+        survey.state, survey.closed_at = "closed", closed
+        db.session.flush()
+        survey_closed.send(survey)
+    return survey
+
+
+_COMMENTS = (
+    [
+        "Start: a shared roadmap review every month, with Müller's product people in the room.",
+        "Stop: changing the release scope after the hardware freeze.",
+        "Keep doing the joint customer visits; they are the best hour of the quarter.",
+        "Start writing down who decides on firmware trade-offs.",
+        "Stop treating the steering committee as a status meeting.",
+    ],
+    [
+        "Stop: feature requests arriving two weeks before production starts.",
+        "Start: give our planners a say before Lumen promises dates to customers.",
+        "Keep: the weekly call between the two engineering leads works well.",
+        "Start telling us early when the software release slips, not on the day.",
+        "Stop: three different priority lists for the same quarter.",
+    ],
+)
+
+
+def survey_link(base_url: str) -> str | None:
+    """A working link for one stakeholder of the open demo survey (a fresh token each run,
+    since only hashes are stored)."""
+    from partnership.surveys.models import Invitation, Survey, hash_token, new_token
+
+    partnership = db.session.scalar(select(Partnership).where(Partnership.name == DEMO_NAME))
+    if partnership is None:
+        return None
+    invitation = db.session.scalar(
+        select(Invitation)
+        .join(Survey, Survey.id == Invitation.survey_id)
+        .where(
+            Survey.partnership_id == partnership.id,
+            Survey.state == "open",
+            Invitation.is_used.is_(False),
+        )
+        .order_by(Invitation.id)
+        .limit(1)
+    )
+    if invitation is None:
+        return None
+    token = new_token()
+    invitation.token_hash = hash_token(token)
+    db.session.commit()
+    return f"{base_url.rstrip('/')}/s/{token}"
