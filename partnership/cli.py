@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 
@@ -27,6 +28,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
+    # Alembic narrates every step at INFO; a person upgrading wants the outcome only.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     command.upgrade(alembic_config(url), revision)
 
 
