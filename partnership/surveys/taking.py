@@ -502,7 +502,7 @@ def survey_page_context(
                 name=name,
                 kind=kind,
                 text=text,
-                help=item.help or "",
+                help=render_text(item.help or "", partner_name),
                 required=item.is_required,
                 allow_na=item.allow_na and kind != "comment",
                 value=answers.get(item.id, ""),

@@ -619,3 +619,12 @@ def test_a_survey_closed_between_reading_and_writing_stores_nothing(client, app,
     assert count(Response) == 0 and count(Answer) == 0
     db.session.expire_all()
     assert world.invitations[0].is_used is False
+
+
+def test_hint_text_names_the_partner_too(client, app):
+    world = open_survey()
+    world.items[0].help = "Think of how {partner} decided last quarter."
+    db.session.commit()
+    html = client.get(f"/s/{world.tokens[0]}").get_data(as_text=True)
+    assert "Think of how Müller Fertigung decided last quarter." in html
+    assert "{partner}" not in html
