@@ -103,10 +103,15 @@ class Invitation(Base):
     are kept: nothing links the invitation to the response."""
 
     __tablename__ = "invitations"
-    __table_args__ = (UniqueConstraint("survey_id", "stakeholder_id"),)
+    __table_args__ = (
+        UniqueConstraint("survey_id", "stakeholder_id"),
+        # Covers participation counts per segment; without it SQLite's planner may walk the
+        # organization index across every survey's invitations.
+        Index("ix_invitations_survey_segment", "survey_id", "organization_id", "function", "level"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     #: Erasing a stakeholder deletes their invitations (never the anonymous answers).
     stakeholder_id: Mapped[int] = mapped_column(
         ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
@@ -129,9 +134,12 @@ class Response(Base):
     link to the invitation or the stakeholder."""
 
     __tablename__ = "responses"
+    __table_args__ = (
+        Index("ix_responses_survey_segment", "survey_id", "organization_id", "function", "level"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uuid)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
