@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from flask import (
     Blueprint,
     abort,
@@ -23,6 +20,7 @@ from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import get_partnership_or_404
 from partnership.surveys.taking import survey_page_context
+from partnership.timefmt import short_date
 
 bp = Blueprint("instruments", __name__)
 
@@ -106,18 +104,8 @@ def _render_show(
         can_write=_can_write(partnership),
         editable=editable,
         dimension_form=dimension_form or DimensionForm(),
-        created=_local_date(version.created_at, partnership.timezone),
+        created=short_date(version.created_at, partnership.timezone),
     ), status
-
-
-def _local_date(when: dt.datetime, zone: str) -> str:
-    """A date in the partnership's time zone, with the zone's name: "23 Nov 2026 (Europe/Berlin)"."""
-    try:
-        tz = ZoneInfo(zone)
-    except (KeyError, ValueError):
-        tz, zone = ZoneInfo("UTC"), "UTC"
-    local = when.astimezone(tz)
-    return f"{local.day} {local:%b %Y} ({zone})"
 
 
 @bp.get(BASE + "/<int:instrument_id>")

@@ -4,7 +4,6 @@ the access log."""
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -19,6 +18,7 @@ from partnership.partnerships.services import get_child_or_404, get_partnership_
 from partnership.results import services
 from partnership.results.models import ApiToken
 from partnership.surveys.models import Survey
+from partnership.timefmt import short_when
 
 bp = Blueprint("downloads", __name__)
 
@@ -141,11 +141,8 @@ def access_log(partnership_id: int):  # type: ignore[no-untyped-def]
 
 def _local_time(partnership: Partnership):  # type: ignore[no-untyped-def]
     """A template helper: an aware UTC time in the partnership's zone, with the zone's name."""
-    zone = ZoneInfo(partnership.timezone or "UTC")
 
     def local(value):  # type: ignore[no-untyped-def]
-        if value is None:
-            return "—"
-        return f"{value.astimezone(zone):%Y-%m-%d %H:%M} {partnership.timezone}"
+        return short_when(value, partnership.timezone)
 
     return local

@@ -17,11 +17,11 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import xlsxwriter
 
 from partnership.scoring import fmt_pct, fmt_score, fmt_stat
+from partnership.timefmt import short_when
 
 COLUMNS = (
     "dimension",
@@ -166,8 +166,7 @@ def _row(dimension: str, organization: str, cells: dict[str, Cell], note: str) -
 def _local(value: str | None, tz: str) -> str:
     if not value:
         return ""
-    when = dt.datetime.fromisoformat(value).astimezone(ZoneInfo(tz))
-    return f"{when:%Y-%m-%d %H:%M} {tz}"
+    return short_when(dt.datetime.fromisoformat(value), tz)
 
 
 def _subject(signal: dict[str, Any], labels: dict[str, str]) -> str:

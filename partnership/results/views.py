@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import (
     Blueprint,
@@ -33,6 +32,7 @@ from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import get_child_or_404, get_partnership_or_404
 from partnership.results import charts, presenters, services
 from partnership.surveys.models import Comment, Response, Survey
+from partnership.timefmt import short_when
 
 log = logging.getLogger(__name__)
 bp = Blueprint("results", __name__)
@@ -109,14 +109,7 @@ def _item_texts(survey: Survey) -> dict[str, str]:
 
 def _local(partnership: Partnership, when: dt.datetime | None) -> str:
     """A time in the partnership's time zone, with the zone's name."""
-    if when is None:
-        return "–"
-    try:
-        zone = ZoneInfo(partnership.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = when.astimezone(zone)
-    return f"{local.day} {local:%b %Y, %H:%M} {zone.key}"
+    return short_when(when, partnership.timezone, empty="–")
 
 
 def _exports(partnership: Partnership, survey: Survey) -> list[tuple[str, str]]:

@@ -9,30 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from flask import render_template
 
 from partnership.instruments.models import Instrument
 from partnership.partnerships.models import Organization, Partnership
+from partnership.timefmt import long_when
 
 SUBJECT_MAX = 300  # the outbox column's length
-
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -43,14 +27,8 @@ class RenderedEmail:
 
 
 def format_local(when: dt.datetime, timezone: str) -> str:
-    """A moment as stakeholders read it, in the partnership's time zone with the zone's name:
-    "Monday 14 December 2026, 17:00 (Europe/Berlin)". English names whatever the server
-    locale."""
-    local = when.astimezone(ZoneInfo(timezone))
-    return (
-        f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, "
-        f"{local:%H:%M} ({timezone})"
-    )
+    """A moment as stakeholders read it, in the partnership's time zone with its name."""
+    return long_when(when, timezone)
 
 
 def partner_of(partnership: Partnership, organization: Organization) -> Organization:

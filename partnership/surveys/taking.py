@@ -27,7 +27,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from markupsafe import escape
@@ -41,6 +40,7 @@ from partnership.instruments.catalog import NA_LABEL, SCALES, render_text
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.partnerships.models import Organization, Partnership, Stakeholder
 from partnership.surveys.models import Answer, Comment, Invitation, Response, Survey, hash_token
+from partnership.timefmt import long_when
 
 log = logging.getLogger(__name__)
 
@@ -426,15 +426,8 @@ def _gate(link: Link, now: dt.datetime) -> LinkResult | None:
 
 
 def format_in_zone(when: dt.datetime, zone: str) -> str:
-    """A moment as stakeholders read it: "14 March 2026, 17:00 CET (Europe/Berlin)"."""
-    try:
-        tz = ZoneInfo(zone)
-    except (KeyError, ValueError):
-        tz, zone = ZoneInfo("UTC"), "UTC"
-    local = when.astimezone(tz)
-    abbreviation = local.strftime("%Z")
-    label = zone if abbreviation in ("", zone) else f"{abbreviation} ({zone})"
-    return f"{local.day} {local:%B %Y, %H:%M} {label}"
+    """A moment as stakeholders read it (the one format of emails and pages)."""
+    return long_when(when, zone)
 
 
 # --- the page -----------------------------------------------------------------------------

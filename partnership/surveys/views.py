@@ -4,7 +4,6 @@ service, render or redirect."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -17,6 +16,7 @@ from partnership.surveys import services
 from partnership.surveys.emails import format_local
 from partnership.surveys.forms import CycleForm, SurveyForm
 from partnership.surveys.models import Cycle, Survey
+from partnership.timefmt import zone
 
 bp = Blueprint("surveys", __name__)
 
@@ -35,7 +35,7 @@ def _helpers() -> dict[str, object]:
     def local_date(
         when: dt.datetime | None, partnership: Partnership, fmt: str = "%Y-%m-%d"
     ) -> str:
-        return when.astimezone(ZoneInfo(partnership.timezone)).strftime(fmt) if when else "—"
+        return when.astimezone(zone(partnership.timezone)).strftime(fmt) if when else "—"
 
     return {
         "local_time": local_time,

@@ -1,0 +1,49 @@
+"""Times as people read them: in the partnership's time zone, always with the zone's name.
+
+One place for every page, email and export, so stakeholders and coaches see one format.
+English day and month names whatever the server's locale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The named zone; UTC when the name is empty or unknown (never fails a page)."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def long_when(when: dt.datetime, zone_name: str) -> str:
+    """For stakeholders: "Friday 14 June 2030, 17:00 (Europe/Berlin)"."""
+    tz = zone(zone_name)
+    local = when.astimezone(tz)
+    return (
+        f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, "
+        f"{local:%H:%M} ({tz.key})"
+    )
+
+
+def short_when(when: dt.datetime | None, zone_name: str, *, empty: str = "—") -> str:
+    """For tables and exports: "2030-06-14 17:00 Europe/Berlin"."""
+    if when is None:
+        return empty
+    tz = zone(zone_name)
+    return f"{when.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}"
+
+
+def short_date(when: dt.datetime, zone_name: str) -> str:
+    """A day: "14 Jun 2030 (Europe/Berlin)"."""
+    tz = zone(zone_name)
+    local = when.astimezone(tz)
+    return f"{local.day} {_MONTHS[local.month - 1][:3]} {local.year} ({tz.key})"
