@@ -7,6 +7,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from partnership.forms import choices
+from partnership.instruments.models import InstrumentVersion
 from partnership.instruments.services import KIND_LABELS, dimension_label
 
 NO_DIMENSION = ""
@@ -58,11 +59,11 @@ class ItemForm(FlaskForm):
     )
     help = StringField("Hint under the question", validators=[Optional()])
 
-    def set_dimensions(self, dimensions: list[str]) -> None:
+    def set_dimensions(self, version: InstrumentVersion) -> None:
         self.dimension.choices = choices(
             [
                 (NO_DIMENSION, "None (not scored in a dimension)"),
-                *((key, dimension_label(key)) for key in dimensions),
+                *((key, dimension_label(key, version)) for key in version.dimensions),
             ]
         )
 

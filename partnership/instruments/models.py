@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -77,6 +78,10 @@ class InstrumentVersion(Base):
     number: Mapped[int] = mapped_column(Integer)
     #: The dimensions in display order (scoring keeps this order, headline three first).
     dimensions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Labels of the dimensions a coach added ({key: label}); built-in keys use the catalog's.
+    dimension_labels: Mapped[dict[str, str]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     #: Set when a survey using this version opens: from then on edits create a new version.
     is_locked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -56,8 +56,11 @@ class InstrumentError(ValueError):
         self.field = field
 
 
-def dimension_label(key: str) -> str:
-    """The readable name of a dimension key (catalog label, else the key title-cased)."""
+def dimension_label(key: str, version: InstrumentVersion | None = None) -> str:
+    """The readable name of a dimension key: the label the coach gave it in this version, the
+    catalog's label, else the key title-cased."""
+    if version is not None and key in (version.dimension_labels or {}):
+        return version.dimension_labels[key]
     return catalog.DIMENSION_LABELS.get(key) or key.replace("_", " ").replace("-", " ").title()
 
 
@@ -186,7 +189,7 @@ def summarize_dimensions(version: InstrumentVersion) -> list[DimensionSummary]:
         out.append(
             DimensionSummary(
                 key=key,
-                label=dimension_label(key),
+                label=dimension_label(key, version),
                 kind=kinds.pop() if len(kinds) == 1 else None,
                 items=len(scored),
                 reverse=sum(1 for i in scored if i.is_reverse),
@@ -445,7 +448,10 @@ def _copy_version(
     source: InstrumentVersion, instrument: Instrument, number: int
 ) -> InstrumentVersion:
     version = InstrumentVersion(
-        instrument_id=instrument.id, number=number, dimensions=list(source.dimensions)
+        instrument_id=instrument.id,
+        number=number,
+        dimensions=list(source.dimensions),
+        dimension_labels=dict(source.dimension_labels or {}),
     )
     db.session.add(version)
     db.session.flush()
@@ -737,6 +743,7 @@ def add_dimension(instrument: Instrument, label: str) -> str:
         raise InstrumentError(f"An instrument has at most {MAX_DIMENSIONS} dimensions.", "label")
     version = _writable_version(instrument)
     version.dimensions = [*version.dimensions, key]
+    version.dimension_labels = {**(version.dimension_labels or {}), key: label[:80]}
     _commit()
     return key
 
@@ -756,4 +763,7 @@ def remove_dimension(instrument: Instrument, key: str) -> None:
         )
     version = _writable_version(instrument)
     version.dimensions = [d for d in version.dimensions if d != key]
+    version.dimension_labels = {
+        k: v for k, v in (version.dimension_labels or {}).items() if k != key
+    }
     _commit()

@@ -97,7 +97,7 @@ def _render_show(
         items=items,
         dimensions=services.summarize_dimensions(version),
         dimension_use=used,
-        dimension_label=services.dimension_label,
+        dimension_label=lambda key: services.dimension_label(key, version),
         kind_labels=services.KIND_LABELS,
         surveys=services.in_use(instrument, partnership),
         cloned_from=services.clone_source(instrument, partnership),
@@ -206,7 +206,7 @@ def new_item(partnership_id: int, instrument_id: int):  # type: ignore[no-untype
     instrument = services.get_instrument_or_404(partnership, instrument_id)
     _own_or_403(instrument)
     form = ItemForm()
-    form.set_dimensions(services.latest_version(instrument).dimensions)
+    form.set_dimensions(services.latest_version(instrument))
     if request.method == "GET":
         form.kind.data = "agreement"
         form.dimension.data = request.args.get("dimension", NO_DIMENSION)
@@ -229,7 +229,7 @@ def edit_item(partnership_id: int, instrument_id: int, item_id: int):  # type: i
     _own_or_403(instrument)
     item = services.get_item_or_404(instrument, item_id)
     form = ItemForm(obj=None if request.method == "POST" else item)
-    form.set_dimensions(services.latest_version(instrument).dimensions)
+    form.set_dimensions(services.latest_version(instrument))
     if request.method == "GET":
         form.dimension.data = item.dimension or NO_DIMENSION
         form.sign.data = str(item.sign) if item.sign else NO_DIMENSION
@@ -288,7 +288,10 @@ def add_dimension(partnership_id: int, instrument_id: int):  # type: ignore[no-u
         except services.InstrumentError as exc:
             _attach(form, exc)
         else:
-            flash(f"Dimension {services.dimension_label(key)} added.", "success")
+            flash(
+                f"Dimension {services.dimension_label(key, services.latest_version(instrument))} added.",
+                "success",
+            )
             return redirect(_show_url(partnership, instrument, "dimensions"))
     return _render_show(partnership, instrument, dimension_form=form, status=400)
 

@@ -104,7 +104,12 @@ def survey_input(survey: Survey) -> SurveyInput:
         invited=_invited(survey, segment),
         org_names={letters[o.id]: o.name for o in partnership.organizations},
         comments=_comments(survey, segment),
-        dimension_labels={d: DIMENSION_LABELS[d] for d in dimensions if d in DIMENSION_LABELS},
+        dimension_labels={
+            **{d: DIMENSION_LABELS[d] for d in dimensions if d in DIMENSION_LABELS},
+            **{
+                d: label for d, label in (version.dimension_labels or {}).items() if d in dimensions
+            },
+        },
     )
 
 

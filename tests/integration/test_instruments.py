@@ -378,6 +378,31 @@ def test_dimensions_are_added_and_only_unused_ones_removed(coach_setup):
     assert "supplier_quality" not in latest_version(clone).dimensions
 
 
+def test_a_dimension_keeps_the_name_the_coach_typed_across_versions(coach_setup):
+    client, partnership = coach_setup
+    clone = clone_pulse(client, partnership)
+    url = f"{base(partnership)}/{clone.id}/dimensions"
+    assert client.post(url, data={"label": "KPI-Abstimmung für São Paulo"}).status_code == 302
+    lock_version(latest_version(clone))  # the next edit makes version 2
+    db.session.commit()
+    key = latest_version(clone).dimensions[-1]
+    added = client.post(
+        f"{base(partnership)}/{clone.id}/items/new",
+        data={
+            "text": "We agree on the targets.",
+            "kind": "agreement",
+            "dimension": key,
+            "sign": "",
+        },
+    )
+    assert added.status_code == 302
+    assert [v.number for v in versions(clone)] == [1, 2]
+    page = client.get(f"{base(partnership)}/{clone.id}").get_data(as_text=True)
+    assert "KPI-Abstimmung für São Paulo" in page
+    form = client.get(f"{base(partnership)}/{clone.id}/items/new").get_data(as_text=True)
+    assert "KPI-Abstimmung für São Paulo" in form
+
+
 # --- access -------------------------------------------------------------------------------
 
 
