@@ -313,20 +313,24 @@ def _version_rows(version: InstrumentVersion) -> list[tuple[object, ...]]:
     ]
 
 
-def _item_from_catalog(version_id: int, position: int, item: catalog.CatalogItem) -> Item:
-    return Item(
-        version_id=version_id,
-        key=item.key,
-        position=position,
+def _catalog_data(item: catalog.CatalogItem) -> ItemData:
+    """A catalog item as the editor's item data, so both write an item the same way."""
+    return ItemData(
         kind=item.kind,
         text=item.text,
-        help=item.help,
         dimension=item.dimension,
+        help=item.help,
         is_reverse=item.reverse,
         allow_na=item.allow_na,
         is_required=item.required,
         sign=item.sign,
     )
+
+
+def _item_from_catalog(version_id: int, position: int, item: catalog.CatalogItem) -> Item:
+    row = Item(version_id=version_id, key=item.key, position=position)
+    _apply(row, _catalog_data(item))
+    return row
 
 
 def _write_catalog_items(version: InstrumentVersion, entry: catalog.CatalogInstrument) -> None:
@@ -344,14 +348,7 @@ def _write_catalog_items(version: InstrumentVersion, entry: catalog.CatalogInstr
             version.items.append(_item_from_catalog(version.id, position, item))
             continue
         row.position = position
-        row.kind = item.kind
-        row.text = item.text
-        row.help = item.help
-        row.dimension = item.dimension
-        row.is_reverse = item.reverse
-        row.allow_na = item.allow_na
-        row.is_required = item.required
-        row.sign = item.sign
+        _apply(row, _catalog_data(item))
     version.dimensions = list(entry.dimensions)
     db.session.flush()
 
