@@ -47,6 +47,15 @@ def _own_or_403(instrument: Instrument) -> None:
         abort(403)
 
 
+def _editable(partnership_id: int, instrument_id: int) -> tuple[Partnership, Instrument]:
+    """The partnership (writable by this user) and one of its own instruments; 404 when it is
+    not visible to the partnership, 403 for a built-in."""
+    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    instrument = services.get_instrument_or_404(partnership, instrument_id)
+    _own_or_403(instrument)
+    return partnership, instrument
+
+
 def _show_url(partnership: Partnership, instrument: Instrument, anchor: str | None = None) -> str:
     return url_for(
         "instruments.show",
@@ -132,9 +141,7 @@ def clone(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-d
 @bp.route(BASE + "/<int:instrument_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
-    instrument = services.get_instrument_or_404(partnership, instrument_id)
-    _own_or_403(instrument)
+    partnership, instrument = _editable(partnership_id, instrument_id)
     form = InstrumentForm(obj=None if request.method == "POST" else instrument)
     if form.validate_on_submit():
         try:
@@ -202,9 +209,7 @@ def _item_page(
 @bp.route(BASE + "/<int:instrument_id>/items/new", methods=["GET", "POST"])
 @login_required
 def new_item(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
-    instrument = services.get_instrument_or_404(partnership, instrument_id)
-    _own_or_403(instrument)
+    partnership, instrument = _editable(partnership_id, instrument_id)
     form = ItemForm()
     form.set_dimensions(services.latest_version(instrument))
     if request.method == "GET":
@@ -224,9 +229,7 @@ def new_item(partnership_id: int, instrument_id: int):  # type: ignore[no-untype
 @bp.route(BASE + "/<int:instrument_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_item(partnership_id: int, instrument_id: int, item_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
-    instrument = services.get_instrument_or_404(partnership, instrument_id)
-    _own_or_403(instrument)
+    partnership, instrument = _editable(partnership_id, instrument_id)
     item = services.get_item_or_404(instrument, item_id)
     form = ItemForm(obj=None if request.method == "POST" else item)
     form.set_dimensions(services.latest_version(instrument))
@@ -247,9 +250,7 @@ def edit_item(partnership_id: int, instrument_id: int, item_id: int):  # type: i
 @bp.post(BASE + "/<int:instrument_id>/items/<int:item_id>/remove")
 @login_required
 def remove_item(partnership_id: int, instrument_id: int, item_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
-    instrument = services.get_instrument_or_404(partnership, instrument_id)
-    _own_or_403(instrument)
+    partnership, instrument = _editable(partnership_id, instrument_id)
     item = services.get_item_or_404(instrument, item_id)
     try:
         services.remove_item(instrument, item)
@@ -263,9 +264,7 @@ def remove_item(partnership_id: int, instrument_id: int, item_id: int):  # type:
 @bp.post(BASE + "/<int:instrument_id>/items/<int:item_id>/move")
 @login_required
 def move_item(partnership_id: int, instrument_id: int, item_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
-    instrument = services.get_instrument_or_404(partnership, instrument_id)
-    _own_or_403(instrument)
+    partnership, instrument = _editable(partnership_id, instrument_id)
     item = services.get_item_or_404(instrument, item_id)
     try:
         services.move_item(instrument, item, request.form.get("direction", ""))
@@ -278,9 +277,7 @@ def move_item(partnership_id: int, instrument_id: int, item_id: int):  # type: i
 @bp.post(BASE + "/<int:instrument_id>/dimensions")
 @login_required
 def add_dimension(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
-    instrument = services.get_instrument_or_404(partnership, instrument_id)
-    _own_or_403(instrument)
+    partnership, instrument = _editable(partnership_id, instrument_id)
     form = DimensionForm()
     if form.validate_on_submit():
         try:
@@ -299,9 +296,7 @@ def add_dimension(partnership_id: int, instrument_id: int):  # type: ignore[no-u
 @bp.post(BASE + "/<int:instrument_id>/dimensions/remove")
 @login_required
 def remove_dimension(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
-    instrument = services.get_instrument_or_404(partnership, instrument_id)
-    _own_or_403(instrument)
+    partnership, instrument = _editable(partnership_id, instrument_id)
     key = request.form.get("key", "")
     try:
         services.remove_dimension(instrument, key)
