@@ -4,9 +4,7 @@ revokes, password change and reset."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -17,6 +15,7 @@ from partnership import throttle
 from partnership.accounts.models import PasswordResetToken, User
 from partnership.db import utcnow
 from partnership.extensions import db
+from partnership.tokens import hash_token, new_token
 
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -139,10 +138,6 @@ def set_password(email: str, new: str) -> User:
     return user
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def request_password_reset(email: str, base_url: str) -> None:
     """Email a one-time reset link when the account exists; say nothing either way. Commits."""
     from partnership.outbox.services import enqueue
@@ -151,10 +146,10 @@ def request_password_reset(email: str, base_url: str) -> None:
     if user is None or not user.is_active:
         db.session.rollback()
         return
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     row = PasswordResetToken(
         user_id=user.id,
-        token_hash=_token_hash(token),
+        token_hash=hash_token(token),
         expires_at=utcnow() + dt.timedelta(hours=RESET_TOKEN_HOURS),
     )
     db.session.add(row)
@@ -176,7 +171,7 @@ def request_password_reset(email: str, base_url: str) -> None:
 
 def reset_token_is_valid(token: str) -> bool:
     row = db.session.scalar(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token))
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(token))
     )
     return row is not None and not row.is_used and row.expires_at > utcnow()
 
@@ -188,7 +183,7 @@ def reset_password(token: str, new: str) -> User:
     row_id = db.session.scalar(
         update(PasswordResetToken)
         .where(
-            PasswordResetToken.token_hash == _token_hash(token),
+            PasswordResetToken.token_hash == hash_token(token),
             PasswordResetToken.is_used.is_(False),
             PasswordResetToken.expires_at > now,
         )

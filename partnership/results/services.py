@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +36,9 @@ from partnership.partnerships.services import can_access
 from partnership.results.aggregate import survey_input
 from partnership.results.models import AccessLog, ApiToken, Snapshot
 from partnership.scoring import HistoryPoint, KpiStatus, Settings, SurveyResult, score_survey
-from partnership.surveys.models import Comment, Cycle, Response, Survey, hash_token
+from partnership.surveys.models import Comment, Cycle, Response, Survey
 from partnership.surveys.signals import survey_closed
+from partnership.tokens import hash_token, new_token
 
 log = logging.getLogger(__name__)
 
@@ -418,10 +418,6 @@ def export_survey_file(survey: Survey, fmt: str, *, user: User | None) -> bytes:
 # --- API tokens ----------------------------------------------------------------------------
 
 
-def _hash_api_token(raw: str) -> str:
-    return hash_token(raw)
-
-
 def create_api_token(
     partnership: Partnership, name: str, user: User | None
 ) -> tuple[ApiToken, str]:
@@ -432,11 +428,11 @@ def create_api_token(
         raise ResultsError("Give the token a name, e.g. the tool that will use it.")
     if len(name) > 100:
         raise ResultsError("The name may have at most 100 characters.")
-    raw = secrets.token_urlsafe(32)
+    raw = new_token()
     token = ApiToken(
         partnership_id=partnership.id,
         name=name,
-        token_hash=_hash_api_token(raw),
+        token_hash=hash_token(raw),
         prefix=raw[:TOKEN_PREFIX_LENGTH],
         created_by_id=user.id if user is not None else None,
     )
@@ -460,7 +456,7 @@ def authenticate_token(raw: str) -> ApiToken | None:
         return None
     return db.session.scalar(
         select(ApiToken).where(
-            ApiToken.token_hash == _hash_api_token(raw), ApiToken.revoked_at.is_(None)
+            ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None)
         )
     )
 

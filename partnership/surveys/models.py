@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 
 from sqlalchemy import (
     JSON,
@@ -20,17 +18,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership.db import Base, UTCDateTime, new_uuid, utcnow
+from partnership.tokens import hash_token, new_token  # noqa: F401 - survey link tokens
 
 SURVEY_STATES = ("draft", "scheduled", "open", "closed")
-
-
-def new_token() -> str:
-    """A 256-bit survey link token; only its SHA-256 is stored."""
-    return secrets.token_urlsafe(32)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Cycle(Base):
