@@ -23,6 +23,7 @@ from partnership.partnerships.models import (
     Partnership,
     Stakeholder,
 )
+from partnership.spreadsheet import safe_text
 
 log = logging.getLogger(__name__)
 CSV_COLUMNS = ("name", "email", "organization", "function", "level", "active")
@@ -480,7 +481,7 @@ def export_stakeholders_csv(partnership: Partnership) -> str:
     for s in list_stakeholders(partnership):
         writer.writerow(
             [
-                _csv_safe(s.name),
+                safe_text(s.name),
                 s.email,
                 s.organization.short_code,
                 s.function,
@@ -489,8 +490,3 @@ def export_stakeholders_csv(partnership: Partnership) -> str:
             ]
         )
     return out.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    """Defuse spreadsheet formula injection in user-supplied text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

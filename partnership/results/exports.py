@@ -21,6 +21,7 @@ from typing import Any
 import xlsxwriter
 
 from partnership.scoring import fmt_pct, fmt_score, fmt_stat
+from partnership.spreadsheet import safe_text
 from partnership.timefmt import short_when
 
 COLUMNS = (
@@ -56,12 +57,6 @@ REASONS = {
     "not_applicable": "not applicable",
 }
 HEALTH = {"green": "Green", "amber": "Amber", "red": "Red", "not_enough_data": "Not enough data"}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: str) -> str:
-    """Text a spreadsheet will never read as a formula."""
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 @dataclass(frozen=True)
