@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -25,11 +27,19 @@ DEFAULT_FUNCTIONS = [
     "leadership",
     "other",
 ]
+_Org = TypeVar("_Org", bound=Any)
+
 LEVELS = {
     "executive": "Executive",
     "manager": "Manager",
     "individual": "Individual contributor",
 }
+
+
+def other_organization(organizations: Sequence[_Org], organization_id: int | None) -> _Org | None:
+    """Of a partnership's two organizations (rows or plain records with an id), the one that is
+    not `organization_id`."""
+    return next((o for o in organizations if o.id != organization_id), None)
 
 
 class Partnership(Base):
@@ -64,6 +74,10 @@ class Partnership(Base):
     @property
     def org_b(self) -> Organization:
         return self.organizations[1]
+
+    def partner_of(self, organization_id: int | None) -> Organization | None:
+        """The other organization: the one whose name a respondent's items show."""
+        return other_organization(self.organizations, organization_id)
 
 
 class Organization(Base):

@@ -31,11 +31,6 @@ def format_local(when: dt.datetime, timezone: str) -> str:
     return long_when(when, timezone)
 
 
-def partner_of(partnership: Partnership, organization: Organization) -> Organization:
-    """The other organization of the partnership."""
-    return partnership.org_b if organization.id == partnership.org_a.id else partnership.org_a
-
-
 def _subject(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= SUBJECT_MAX else text[: SUBJECT_MAX - 1] + "…"
@@ -51,7 +46,7 @@ def _context(
     return {
         "partnership": partnership,
         "organization": organization,
-        "partner": partner_of(partnership, organization),
+        "partner": partnership.partner_of(organization.id),
         "instrument": instrument,
         "minutes": instrument.minutes,
         "closes": format_local(closes_at, partnership.timezone) if closes_at else None,

@@ -38,7 +38,12 @@ from partnership.db import new_uuid, reading, reset_reading, set_reading, utcnow
 from partnership.extensions import db
 from partnership.instruments.catalog import NA_LABEL, SCALES, render_text
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
-from partnership.partnerships.models import Organization, Partnership, Stakeholder
+from partnership.partnerships.models import (
+    Organization,
+    Partnership,
+    Stakeholder,
+    other_organization,
+)
 from partnership.surveys.models import Answer, Comment, Invitation, Response, Survey, hash_token
 from partnership.timefmt import long_when
 
@@ -468,8 +473,7 @@ def survey_page_context(
     """
     answers = answers or {}
     errors = errors or {}
-    own_id = getattr(organization, "id", None)
-    partner = next((o for o in partnership.organizations if o.id != own_id), None)
+    partner = other_organization(partnership.organizations, getattr(organization, "id", None))
     partner_name = partner.name if partner is not None else "our partner"
     instrument = version.instrument
     items: list[PageField] = []
