@@ -25,21 +25,21 @@ organization in position 1 is "A", position 2 is "B".
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
     Select,
+    bindparam,
     case,
     cast,
     func,
-    literal,
     literal_column,
-    null,
     select,
-    union_all,
 )
 
 from partnership.extensions import db
@@ -202,35 +202,28 @@ def _packing(items: tuple[ItemSpec, ...], ids: dict[str, int]) -> _Packing:
     return pack
 
 
-def _answer_aggregates(
-    survey: Survey, items: tuple[ItemSpec, ...], segment: _Segments
-) -> tuple[tuple[PersonDimension, ...], tuple[ItemHistogram, ...]]:
-    """Person dimension rows and item histograms in one pass over the survey's answers.
+@dataclass(frozen=True)
+class _Plan:
+    """The per-response statement of one item layout and where its fields sit."""
 
-    The answer table is read once: grouped by response (streamed in the order SQLite reads
-    the responses, hashed on PostgreSQL), each response's answers become a few packed
-    integer sums (see ``_packing``): per dimension its answered count and its sum of answers
-    after direction, per item its answer. Then, over those per-response rows (one per
-    respondent), each field is unpacked and counted per segment: identical persons of a
-    segment become one ``PersonDimension`` with its multiplicity, and answers become
-    histograms. Segments are numbered in SQL (dense rank) so each group key is one
-    integer, and the numbers are resolved in the same statement, so a response submitted
-    meanwhile cannot shift them. Integer sums are exact; the score sum is
-    ``100 (sum - answered) / (A - 1)``.
+    pack: _Packing
+    statement: Select
 
-    "Not applicable" (NULL) is missing, never zero; an answer outside its item's scale (the
-    survey form refuses them) is ignored.
-    """
-    ids = dict(
-        db.session.execute(
-            select(Item.key, Item.id).where(
-                Item.version_id == survey.instrument_version_id, Item.kind.in_(SCORED_KINDS)
-            )
-        ).all()
-    )
+
+#: Built statements by dialect and item layout: a survey's layout (its locked version) is
+#: fixed, so the statement is built once per process and reused with the survey id bound.
+_plans: dict[tuple[object, ...], _Plan] = {}
+_PLANS_KEPT = 256
+
+
+def _plan(items: tuple[ItemSpec, ...], ids: dict[str, int], dialect: str) -> _Plan | None:
+    key = (dialect, items, tuple(sorted(ids.items())))
+    plan = _plans.get(key)
+    if plan is not None:
+        return plan
     pack = _packing(items, ids)
     if not pack.used:
-        return (), ()
+        return None
     by_id = {ids[i.id]: i for i in items if i.id in ids}
     low = min(i.scale_min for i in by_id.values())
     high = max(i.scale_max for i in by_id.values())
@@ -247,9 +240,12 @@ def _answer_aggregates(
         cast(
             func.sum(
                 case(
-                    {item_id: contribution(item_id, m, b) for item_id, (m, b) in terms.items()},
+                    {
+                        literal_column(str(item_id), Integer): contribution(item_id, m, b)
+                        for item_id, (m, b) in terms.items()
+                    },
                     value=Answer.item_id,
-                    else_=0,
+                    else_=literal_column("0", BigInteger),
                 )
             ),
             BigInteger,
@@ -258,88 +254,96 @@ def _answer_aggregates(
     ]
     # SQLite walks the survey's responses in rowid order (index on survey_id) and streams
     # the groups; PostgreSQL hashes them on the primary key
-    per_response = (
-        literal_column("responses.rowid")
-        if db.session.get_bind().dialect.name == "sqlite"
-        else Response.id
-    )
-    per_person = (
-        select(
-            Response.organization_id.label("org"),
-            Response.function.label("function"),
-            Response.level.label("level"),
-            *words,
-        )
+    per_response = literal_column("responses.rowid") if dialect == "sqlite" else Response.id
+    statement = (
+        select(Response.organization_id, Response.function, Response.level, *words)
         .select_from(Response)
         .join(Answer, Answer.response_id == Response.id)
-        .where(Response.survey_id == survey.id, Answer.value.between(low, high))
+        .where(
+            Response.survey_id == bindparam("survey_id", type_=Integer),
+            Answer.value.between(literal_column(str(low)), literal_column(str(high))),
+        )
         .group_by(per_response)
-        .cte("per_person")
     )
-    p = per_person.c
-    ranked = (
-        select(
-            func.dense_rank().over(order_by=(p.org, p.function, p.level)).label("seg"),
-            *p,
-        )
-        .cte("ranked")
-        .prefix_with("MATERIALIZED")
-    )
-    r = ranked.c
+    plan = _Plan(pack, statement)
+    if len(_plans) >= _PLANS_KEPT:
+        _plans.clear()
+    _plans[key] = plan
+    return plan
 
-    def unpacked(f: _Field) -> ColumnElement[int]:
-        mask = (1 << f.width) - 1
-        shifted = r[f"w{f.word}"].op(">>")(literal_column(str(f.shift), Integer))
-        return shifted.op("&")(literal_column(str(mask), BigInteger))
 
-    def counted(branch: int, f: _Field, least: int) -> Select:
-        """Per segment and value of one field (at least ``least``): the number of persons."""
-        value = unpacked(f).label("value")
-        inner = select(r.seg, value).subquery()
-        key = inner.c.seg * literal_column(str(1 << f.width), BigInteger) + inner.c.value
-        return (
-            select(
-                literal(branch, Integer),
-                key,
-                func.count(),
-                null(),
-                null(),
-                null(),
+def _answer_aggregates(
+    survey: Survey, items: tuple[ItemSpec, ...], segment: _Segments
+) -> tuple[tuple[PersonDimension, ...], tuple[ItemHistogram, ...]]:
+    """Person dimension rows and item histograms in one pass over the survey's answers.
+
+    The answer table is read once, grouped by response (streamed in the order SQLite reads
+    the responses, hashed on PostgreSQL): each response's answers become a few packed
+    integer sums (see ``_packing``): per dimension its answered count and its sum of answers
+    after direction, per item its answer. Those per-response rows (one per respondent, a
+    handful of integers each) are then unpacked and counted per segment with NumPy:
+    identical persons of a segment become one ``PersonDimension`` with its multiplicity, and
+    answers become histograms. Integer sums are exact; the score sum is
+    ``100 (sum - answered) / (A - 1)``.
+
+    "Not applicable" (NULL) is missing, never zero; an answer outside its item's scale (the
+    survey form refuses them) is ignored.
+    """
+    ids = dict(
+        db.session.execute(
+            select(Item.key, Item.id).where(
+                Item.version_id == survey.instrument_version_id, Item.kind.in_(SCORED_KINDS)
             )
-            .where(inner.c.value >= least)
-            .group_by(key)
-        )
+        ).all()
+    )
+    plan = _plan(items, ids, db.session.get_bind().dialect.name)
+    if plan is None:
+        return (), ()
+    pack = plan.pack
+    rows = db.session.execute(plan.statement, {"survey_id": survey.id}).all()
+    if not rows:
+        return (), ()
+    numbers: dict[tuple[int, str, str], int] = {}  # segment -> its number, in order of rows
+    seg_of_row = np.fromiter(
+        (numbers.setdefault((o, fn, lv), len(numbers)) for o, fn, lv, *_ in rows),
+        dtype=np.int64,
+        count=len(rows),
+    )
+    segments = [segment(*key) for key in numbers]
+    rank = {seg: n for n, seg in enumerate(sorted(segments))}
+    words = np.array([row[3:] for row in rows], dtype=np.int64).reshape(len(rows), -1)
+    seg_bits = max(1, len(segments).bit_length())
 
-    segments = select(
-        literal(-1, Integer), r.seg, func.count(), r.org, r.function, r.level
-    ).group_by(r.seg, r.org, r.function, r.level)
-    branches = [segments]
-    for n, (_, f, sum_bits, _) in enumerate(pack.person_fields):
-        branches.append(counted(n, f, 1 << sum_bits))  # someone who answered the dimension
-    for n, (_, f) in enumerate(pack.item_fields):
-        branches.append(counted(len(pack.person_fields) + n, f, 1))
-    rows = db.session.execute(union_all(*branches)).all()
+    def counted(f: _Field, least: int) -> Iterator[tuple[Segment, int, int]]:
+        """Per segment and value of one field (at least ``least``): the number of persons."""
+        values = (words[:, f.word] >> f.shift) & ((1 << f.width) - 1)
+        keep = values >= least
+        if seg_bits + f.width <= 62:
+            keys, counts = np.unique(
+                (seg_of_row[keep] << f.width) | values[keep], return_counts=True
+            )
+            pairs = ((k >> f.width, k & ((1 << f.width) - 1)) for k in keys.tolist())
+        else:  # a field too wide to share an integer with the segment number
+            both, counts = np.unique(
+                np.stack((seg_of_row[keep], values[keep]), axis=1), axis=0, return_counts=True
+            )
+            pairs = (tuple(pair) for pair in both.tolist())
+        for (seg, value), n in zip(pairs, counts.tolist(), strict=True):
+            yield segments[seg], value, n
 
-    segs = {seg: segment(o, fn, lv) for branch, seg, _, o, fn, lv in rows if branch == -1}
     persons: list[PersonDimension] = []
-    counts: dict[tuple[Segment, int], list[int]] = {}
-    for branch, key, n, *_ in rows:
-        if branch < 0:
-            continue
-        if branch < len(pack.person_fields):
-            dim, f, sum_bits, points = pack.person_fields[branch]
-            seg, value = divmod(key, 1 << f.width)
+    for dim, f, sum_bits, points in pack.person_fields:
+        for seg, value, n in counted(f, 1 << sum_bits):  # someone who answered the dimension
             answered, total = divmod(value, 1 << sum_bits)
             score_sum = 100 * (total - answered) / (points - 1)
-            persons.append(PersonDimension(segs[seg], dim, score_sum, answered, n))
-        else:
-            index, f = pack.item_fields[branch - len(pack.person_fields)]
-            seg, code = divmod(key, 1 << f.width)
-            spec = items[index]
-            hist = counts.setdefault((segs[seg], index), [0] * spec.points)
-            hist[code - 1] += n
+            persons.append(PersonDimension(seg, dim, score_sum, answered, n))
+    counts: dict[tuple[Segment, int], list[int]] = {}
+    for index, f in pack.item_fields:
+        for seg, code, n in counted(f, 1):
+            counts.setdefault((seg, index), [0] * items[index].points)[code - 1] += n
     histograms = tuple(
-        ItemHistogram(seg, items[index].id, tuple(c)) for (seg, index), c in sorted(counts.items())
+        ItemHistogram(seg, items[index].id, tuple(c))
+        for (seg, index), c in sorted(counts.items(), key=lambda kv: (rank[kv[0][0]], kv[0][1]))
     )
     return tuple(persons), histograms
 

@@ -39,8 +39,8 @@ from partnership.scoring.formulas import (
     is_confirmed,
     joint,
     mean,
+    min_answered,
     participation,
-    person_score,
     weighted_group_stats,
     welch_interval,
 )
@@ -102,22 +102,30 @@ class _Data:
         self.item_counts = {d: len(data.dimension_items(d)) for d in data.dimensions}
         # per dimension and segment: person score -> number of persons with it (rows come
         # weighted, and equal scores merge), so the work follows distinct scores, not persons
-        self.scores: dict[tuple[str, Segment], dict[float, int]] = {}
-        self.contributors: dict[tuple[str, Segment], int] = {}
+        # indexed by dimension (and histograms by item), then segment: a group's query walks
+        # only its own dimension's rows
+        self.scores: dict[str, dict[Segment, dict[float, int]]] = {}
+        self.contributors: dict[str, dict[Segment, list[int]]] = {}  # [persons]
+        group: tuple[str, Segment] | None = None  # rows come grouped: look a group up once
         for p in data.persons:
             if p.answered < 1:
                 continue
-            key = (p.dimension, p.segment)
-            self.contributors[key] = self.contributors.get(key, 0) + p.count
-            score = person_score(p.score_sum, p.answered, self.item_counts[p.dimension])
-            if score is not None:
-                weights = self.scores.setdefault(key, {})
+            if group is None or p.segment is not group[1] or p.dimension != group[0]:
+                group = (p.dimension, p.segment)
+                tally = self.contributors.setdefault(p.dimension, {}).setdefault(p.segment, [0])
+                weights = self.scores.setdefault(p.dimension, {}).setdefault(p.segment, {})
+                least = min_answered(self.item_counts[p.dimension])
+            tally[0] += p.count
+            if p.answered >= least:  # person_score, inlined: thousands of rows
+                score = p.score_sum / p.answered
                 weights[score] = weights.get(score, 0) + p.count
-        self.hist: dict[tuple[str, Segment], list[int]] = {}
+        self.hist: dict[str, dict[Segment, list[int]]] = {}
         for h in data.histograms:
-            acc = self.hist.setdefault((h.item_id, h.segment), [0] * len(h.counts))
+            by_segment = self.hist.setdefault(h.item_id, {})
+            acc = by_segment.setdefault(h.segment, [0] * len(h.counts))
             for i, c in enumerate(h.counts):
                 acc[i] += c
+        self._stats: dict[tuple[str, tuple[int, ...]], GroupStats] = {}  # by segment numbers
         self.segments = sorted(
             {p.segment for p in data.persons}
             | {i.segment for i in data.invited}
@@ -125,20 +133,24 @@ class _Data:
         )
 
     def stats(self, dim: str, keep: SegmentFilter) -> GroupStats:
-        return weighted_group_stats(
-            pair
-            for (d, seg), weights in self.scores.items()
-            if d == dim and keep(seg)
-            for pair in weights.items()
-        )
+        """The group's S, n and s, computed once per dimension and set of segments (the
+        breakdowns ask for a segment's size, then for its cell)."""
+        groups = list(self.scores.get(dim, {}).items())
+        kept = tuple(n for n, (seg, _) in enumerate(groups) if keep(seg))
+        found = self._stats.get((dim, kept))
+        if found is None:
+            found = self._stats[(dim, kept)] = weighted_group_stats(
+                pair for n in kept for pair in groups[n][1].items()
+            )
+        return found
 
     def contributing(self, dim: str, keep: SegmentFilter) -> int:
-        return sum(c for (d, seg), c in self.contributors.items() if d == dim and keep(seg))
+        return sum(c[0] for seg, c in self.contributors.get(dim, {}).items() if keep(seg))
 
     def counts(self, item: ItemSpec, keep: SegmentFilter) -> tuple[int, ...]:
         total = [0] * item.points
-        for (item_id, seg), counts in self.hist.items():
-            if item_id == item.id and keep(seg):
+        for seg, counts in self.hist.get(item.id, {}).items():
+            if keep(seg):
                 for i, c in enumerate(counts):
                     total[i] += c
         return tuple(total)
