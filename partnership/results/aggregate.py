@@ -40,12 +40,13 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    union_all,
 )
 
 from partnership.extensions import db
 from partnership.instruments.catalog import DIMENSION_LABELS
 from partnership.instruments.models import SCALE_POINTS, InstrumentVersion, Item
-from partnership.partnerships.models import Partnership
+from partnership.partnerships.models import Organization
 from partnership.scoring import (
     Comment as ScoringComment,
 )
@@ -63,46 +64,52 @@ log = logging.getLogger(__name__)
 SCORED_KINDS = ("agreement", "frequency", "likelihood")
 
 
-def item_specs(version_id: int) -> tuple[ItemSpec, ...]:
-    """The scored items of an instrument version (comments left out), ids = item keys."""
-    items = db.session.scalars(
-        select(Item)
+def item_specs(version_id: int) -> tuple[tuple[ItemSpec, ...], dict[str, int]]:
+    """The scored items of an instrument version (comments left out), ids = item keys; and
+    each key's row id in the answer table."""
+    rows = db.session.execute(
+        select(Item.id, Item.key, Item.kind, Item.dimension, Item.is_reverse, Item.sign)
         .where(Item.version_id == version_id, Item.kind.in_(SCORED_KINDS))
         .order_by(Item.position, Item.id)
-    )
-    return tuple(
+    ).all()
+    specs = tuple(
         ItemSpec(
-            id=item.key,
-            dimension=None if item.kind == "likelihood" else item.dimension,
-            points=SCALE_POINTS[item.kind],
-            reverse=bool(item.is_reverse),
-            kind=item.kind,
-            sign=item.sign,
+            id=key,
+            dimension=None if kind == "likelihood" else dimension,
+            points=SCALE_POINTS[kind],
+            reverse=bool(is_reverse),
+            kind=kind,
+            sign=sign,
         )
-        for item in items
+        for _, key, kind, dimension, is_reverse, sign in rows
     )
+    return specs, {key: item_id for item_id, key, *_ in rows}
 
 
 def survey_input(survey: Survey) -> SurveyInput:
     """The survey's aggregates (SQL) as the scoring package's input."""
-    partnership = db.session.get(Partnership, survey.partnership_id)
     version = db.session.get(InstrumentVersion, survey.instrument_version_id)
-    assert partnership is not None and version is not None
-    letters = organization_letters(partnership)
+    assert version is not None
+    organizations = db.session.execute(
+        select(Organization.id, Organization.position, Organization.name).where(
+            Organization.partnership_id == survey.partnership_id
+        )
+    ).all()
+    letters = {o.id: ("A" if o.position == 1 else "B") for o in organizations}
     segment = _Segments(letters)
-    items = item_specs(version.id)
+    items, ids = item_specs(version.id)
     dimensions = list(version.dimensions or [])
     for spec in items:  # an item whose dimension the version does not list still counts
         if spec.dimension is not None and spec.dimension not in dimensions:
             dimensions.append(spec.dimension)
-    persons, histograms = _answer_aggregates(survey, items, segment)
+    persons, histograms = _answer_aggregates(survey, items, ids, segment)
     return SurveyInput(
         items=items,
         dimensions=tuple(dimensions),
         persons=persons,
         histograms=histograms,
         invited=_invited(survey, segment),
-        org_names={letters[o.id]: o.name for o in partnership.organizations},
+        org_names={letters[o.id]: o.name for o in organizations},
         comments=_comments(survey, segment),
         dimension_labels={
             **{d: DIMENSION_LABELS[d] for d in dimensions if d in DIMENSION_LABELS},
@@ -273,7 +280,7 @@ def _plan(items: tuple[ItemSpec, ...], ids: dict[str, int], dialect: str) -> _Pl
 
 
 def _answer_aggregates(
-    survey: Survey, items: tuple[ItemSpec, ...], segment: _Segments
+    survey: Survey, items: tuple[ItemSpec, ...], ids: dict[str, int], segment: _Segments
 ) -> tuple[tuple[PersonDimension, ...], tuple[ItemHistogram, ...]]:
     """Person dimension rows and item histograms in one pass over the survey's answers.
 
@@ -289,13 +296,6 @@ def _answer_aggregates(
     "Not applicable" (NULL) is missing, never zero; an answer outside its item's scale (the
     survey form refuses them) is ignored.
     """
-    ids = dict(
-        db.session.execute(
-            select(Item.key, Item.id).where(
-                Item.version_id == survey.instrument_version_id, Item.kind.in_(SCORED_KINDS)
-            )
-        ).all()
-    )
     plan = _plan(items, ids, db.session.get_bind().dialect.name)
     if plan is None:
         return (), ()
@@ -350,21 +350,30 @@ def _answer_aggregates(
 
 def _invited(survey: Survey, segment: _Segments) -> tuple[Invited, ...]:
     """Per segment: invitees (segment copied at invite time) and respondents."""
-    invited = db.session.execute(
-        select(Invitation.organization_id, Invitation.function, Invitation.level, func.count())
-        .where(Invitation.survey_id == survey.id)
-        .group_by(Invitation.organization_id, Invitation.function, Invitation.level)
+    invited = select(
+        literal_column("0", Integer),
+        Invitation.organization_id,
+        Invitation.function,
+        Invitation.level,
+        func.count(),
+    ).where(Invitation.survey_id == survey.id)
+    responded = select(
+        literal_column("1", Integer),
+        Response.organization_id,
+        Response.function,
+        Response.level,
+        func.count(),
+    ).where(Response.survey_id == survey.id)
+    rows = db.session.execute(
+        union_all(
+            invited.group_by(Invitation.organization_id, Invitation.function, Invitation.level),
+            responded.group_by(Response.organization_id, Response.function, Response.level),
+        )
     ).all()
-    responded = db.session.execute(
-        select(Response.organization_id, Response.function, Response.level, func.count())
-        .where(Response.survey_id == survey.id)
-        .group_by(Response.organization_id, Response.function, Response.level)
-    ).all()
-    inv = {segment(o, f, lv): int(n) for o, f, lv, n in invited}
-    resp = {segment(o, f, lv): int(n) for o, f, lv, n in responded}
-    return tuple(
-        Invited(seg, inv.get(seg, 0), resp.get(seg, 0)) for seg in sorted(set(inv) | set(resp))
-    )
+    counts: dict[Segment, list[int]] = {}  # [invited, responded]
+    for kind, o, f, lv, n in rows:
+        counts.setdefault(segment(o, f, lv), [0, 0])[kind] = int(n)
+    return tuple(Invited(seg, *counts[seg]) for seg in sorted(counts))
 
 
 def _comments(survey: Survey, segment: _Segments) -> tuple[ScoringComment, ...]:
@@ -382,8 +391,3 @@ def _comments(survey: Survey, segment: _Segments) -> tuple[ScoringComment, ...]:
         for cid, body, o, f, lv in rows
         if body and body.strip()
     )
-
-
-def organization_letters(partnership: Partnership) -> dict[int, str]:
-    """Organization id -> "A" (position 1) or "B" (position 2)."""
-    return {o.id: ("A" if o.position == 1 else "B") for o in partnership.organizations}
