@@ -179,6 +179,9 @@ class _Packing:
 
 
 WORD_BITS = 62  # packed sums are signed 64-bit integers on both databases
+#: Up to this many possible (segment, value) keys of a field, persons are counted with
+#: ``np.bincount`` (an array of that many counts); beyond, by sorting (``np.unique``).
+BINCOUNT_KEYS = 1 << 16
 
 
 def _packing(items: tuple[ItemSpec, ...], ids: dict[str, int]) -> _Packing:
@@ -312,22 +315,23 @@ def _answer_aggregates(
     segments = [segment(*key) for key in numbers]
     rank = {seg: n for n, seg in enumerate(sorted(segments))}
     words = np.array([row[3:] for row in rows], dtype=np.int64).reshape(len(rows), -1)
-    seg_bits = max(1, len(segments).bit_length())
 
     def counted(f: _Field, least: int) -> Iterator[tuple[Segment, int, int]]:
         """Per segment and value of one field (at least ``least``): the number of persons."""
         values = (words[:, f.word] >> f.shift) & ((1 << f.width) - 1)
         keep = values >= least
-        if seg_bits + f.width <= 62:
-            keys, counts = np.unique(
-                (seg_of_row[keep] << f.width) | values[keep], return_counts=True
-            )
-            pairs = ((k >> f.width, k & ((1 << f.width) - 1)) for k in keys.tolist())
-        else:  # a field too wide to share an integer with the segment number
-            both, counts = np.unique(
-                np.stack((seg_of_row[keep], values[keep]), axis=1), axis=0, return_counts=True
-            )
-            pairs = (tuple(pair) for pair in both.tolist())
+        # segment number and value in one integer: a field is at most 62 - 10 bits wide for
+        # any instrument a person could answer, and segments number far below 2^10
+        keys = (seg_of_row[keep] << f.width) | values[keep]
+        if len(segments) << f.width <= BINCOUNT_KEYS:
+            # few possible keys (an item's answer codes, a dimension's sums): count them in
+            # one array instead of sorting
+            tally = np.bincount(keys, minlength=1)
+            keys = np.flatnonzero(tally)
+            counts = tally[keys]
+        else:
+            keys, counts = np.unique(keys, return_counts=True)
+        pairs = ((k >> f.width, k & ((1 << f.width) - 1)) for k in keys.tolist())
         for (seg, value), n in zip(pairs, counts.tolist(), strict=True):
             yield segments[seg], value, n
 
