@@ -50,31 +50,53 @@ def _complete(sizes: Mapping[K, int], hidden: set[K], min_group: int) -> list[K]
     return added
 
 
+def _carried(reasons: dict[K, str], sizes: Mapping[K, int], carried: Iterable[K]) -> dict[K, str]:
+    """``reasons`` with the segments an earlier snapshot version of the survey hid: they stay
+    hidden (complementary, unless below the threshold now), so that the two versions read
+    side by side show no more than the earlier one did. Empty segments hide nobody."""
+    for k in carried:
+        if k in sizes and sizes[k] > 0:
+            reasons.setdefault(k, COMPLEMENTARY)
+    return reasons
+
+
 def complementary_suppression(
-    sizes: Mapping[K, int], min_group: int, already: Iterable[K] = ()
+    sizes: Mapping[K, int],
+    min_group: int,
+    already: Iterable[K] = (),
+    carried: Iterable[K] = (),
 ) -> dict[K, str]:
     """The suppressed segments of one breakdown with their reasons.
 
     ``sizes``: persons behind each segment's value, in the breakdown's display order (used
     to break ties between equal sizes). ``already``: segments hidden for another reason (e.g.
     by the other axis of a table); they count towards the hidden total but are not returned
-    unless they are below the threshold themselves.
+    unless they are below the threshold themselves. ``carried``: segments an earlier snapshot
+    version of the same survey hid (scoring.md section 5, "across snapshot versions of one
+    cycle"); they are hidden again and returned.
     """
     reasons = {k: BELOW_THRESHOLD for k, n in sizes.items() if not reportable(n, min_group)}
+    _carried(reasons, sizes, carried)
     hidden = set(reasons) | {k for k in already if k in sizes}
     for k in _complete(sizes, hidden, min_group):
         reasons[k] = COMPLEMENTARY
     return reasons
 
 
-def suppress_table(sizes: Mapping[tuple[K, K], int], min_group: int) -> dict[tuple[K, K], str]:
+def suppress_table(
+    sizes: Mapping[tuple[K, K], int], min_group: int, carried: Iterable[tuple[K, K]] = ()
+) -> dict[tuple[K, K], str]:
     """Complementary suppression on every row and every column of a two-way table.
 
     Keys are (row, column). A cell hidden to protect its row can leave a lone hidden cell in
     its column, so rows and columns are completed in turn until nothing changes (it must end:
-    each pass only adds cells).
+    each pass only adds cells). ``carried``: cells an earlier snapshot version hid, hidden
+    again (see ``complementary_suppression``). Without them, two versions scored with
+    different thresholds may protect a small cell with different neighbours, and together
+    show both neighbours.
     """
     reasons = {k: BELOW_THRESHOLD for k, n in sizes.items() if not reportable(n, min_group)}
+    _carried(reasons, sizes, carried)
     lines: dict[tuple[int, K], list[tuple[K, K]]] = {}
     for key in sizes:
         lines.setdefault((0, key[0]), []).append(key)

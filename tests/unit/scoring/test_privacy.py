@@ -130,3 +130,69 @@ def test_property_table_rows_and_columns_are_safe(table, min_group):
     for c in range(width):
         col = {k: n for k, n in sizes.items() if k[1] == c}
         assert _line_is_safe(col, hidden, min_group)
+
+
+# Across snapshot versions of one cycle (scoring.md section 5): the answers of a closed survey
+# never change, so two versions differ only by the thresholds a coach set before re-scoring
+# (and invitees, should a stakeholder be erased). Read side by side they must not reveal more
+# than each shows on its own. A re-score carries the cells the previous version hid.
+
+
+def test_a_rescore_keeps_hiding_what_the_previous_version_hid():
+    # min_group 3 protects B's lone respondent in "f2" with B's "f3"; min_group 4 would hide
+    # A's "f4" too, then protect it with B's "f4", and show B's "f3". Read together, the two
+    # versions would show both of B's neighbours, and B's total would give "f2" away.
+    sizes = {("A", "f4"): 3, ("B", "f2"): 1, ("B", "f3"): 4, ("B", "f4"): 4}
+    first = suppress_table(sizes, 3)
+    assert set(first) == {("B", "f2"), ("B", "f3")}
+    alone = suppress_table(sizes, 4)
+    assert set(alone) == {("A", "f4"), ("B", "f2"), ("B", "f4")}
+    again = suppress_table(sizes, 4, carried=first)
+    assert again[("B", "f3")] == COMPLEMENTARY
+    assert set(again) == set(sizes)  # B's row is hidden whole
+
+
+def test_carried_segments_stay_hidden_in_a_single_breakdown():
+    sizes = {"sales": 8, "finance": 9, "product": 12}
+    assert complementary_suppression(sizes, 5) == {}
+    # an earlier version hid sales (e.g. under min_group 10, with finance to protect it)
+    reasons = complementary_suppression(sizes, 5, carried={"sales", "finance"})
+    assert reasons == {"sales": COMPLEMENTARY, "finance": COMPLEMENTARY}
+
+
+@FAST
+@given(
+    sizes=st.lists(st.integers(0, 60), min_size=1, max_size=10),
+    thresholds=st.lists(st.integers(3, 50), min_size=2, max_size=4),
+)
+def test_property_versions_of_a_breakdown_never_combine_into_a_leak(sizes, thresholds):
+    segments = {f"s{i}": n for i, n in enumerate(sizes)}
+    hidden: set[str] = set()
+    unknown = set(segments)  # what no version has shown
+    for min_group in thresholds:
+        hidden = set(complementary_suppression(segments, min_group, carried=hidden))
+        assert _line_is_safe(segments, hidden, min_group)
+        unknown &= hidden
+    assert _line_is_safe(segments, unknown, min(thresholds))
+
+
+@FAST
+@given(
+    table=st.lists(st.lists(st.integers(0, 40), min_size=1, max_size=5), min_size=1, max_size=4),
+    thresholds=st.lists(st.integers(3, 50), min_size=2, max_size=4),
+)
+def test_property_table_versions_never_combine_into_a_leak(table, thresholds):
+    """Every version of an organization x function table, read together: a cell is known when
+    any version shows it. Every row and column must still hide nobody, at least min_group
+    persons, or everybody."""
+    width = min(len(row) for row in table)
+    sizes = {(r, c): table[r][c] for r in range(len(table)) for c in range(width)}
+    hidden: set[tuple[int, int]] = set()
+    unknown = set(sizes)
+    for min_group in thresholds:
+        hidden = set(suppress_table(sizes, min_group, carried=hidden))
+        unknown &= hidden
+    lines = [{k: n for k, n in sizes.items() if k[0] == r} for r in range(len(table))]
+    lines += [{k: n for k, n in sizes.items() if k[1] == c} for c in range(width)]
+    for line in lines:
+        assert _line_is_safe(line, unknown, min(thresholds))
