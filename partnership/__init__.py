@@ -88,6 +88,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from partnership.accounts.views import bp as accounts_bp
     from partnership.instruments.views import bp as instruments_bp
+    from partnership.kpis.views import bp as kpis_bp
     from partnership.partnerships.views import bp as partnerships_bp
     from partnership.results.api import bp as api_bp
     from partnership.results.downloads import bp as downloads_bp
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         partnerships_bp,
         instruments_bp,
         surveys_bp,
+        kpis_bp,
         take_bp,
         results_bp,
         downloads_bp,
@@ -212,5 +214,6 @@ PARTNERSHIP_NAV = [
     ("results", "Results", "results.overview"),
     ("trends", "Trends", "results.trends"),
     ("surveys", "Cycles & surveys", "surveys.index"),
+    ("kpis", "KPIs", "kpis.index"),
     ("instruments", "Instruments", "instruments.index"),
 ]

@@ -204,6 +204,63 @@ _STORY = [
 # in Q3 (late forecast changes, pushing and cutting, overtime, "just in case" stock).
 _SIGNS = {"2026-Q2": ({1}, {1, 2, 6}), "2026-Q3": ({1, 10}, {1, 2, 6, 8})}
 
+# KPIs: two shared results and one local target per side, linked to the result it should
+# serve: (name, scope, organization position, function, unit, direction, current target, link).
+_KPIS = [
+    ("On-time joint deliveries", "shared", None, None, "%", "higher", 95, None),
+    ("Joint pipeline value", "shared", None, None, "EUR", "higher", 4_000_000, None),
+    ("Sales volume", "local", 1, "sales", "licences", "higher", 120, "Joint pipeline value"),
+    ("Unit cost", "local", 2, "operations", "EUR", "lower", 41, "On-time joint deliveries"),
+]
+# (value, target as it stood) per quarter, recorded before the quarter's surveys close. Q2:
+# Müller beats its unit-cost target with big batches while joint deliveries slip to 88% (the
+# local-optimization red); Q3: deliveries miss again (amber, two cycles running) and unit cost
+# (its target cut to 41) rises with the expediting; the pipeline dips. Q4 is not in yet.
+_KPI_VALUES = {
+    "2026-Q1": {
+        "On-time joint deliveries": (96, 95),
+        "Joint pipeline value": (4_300_000, 4_000_000),
+        "Sales volume": (126, 120),
+        "Unit cost": (41.5, 42),
+    },
+    "2026-Q2": {
+        "On-time joint deliveries": (88, 95),
+        "Joint pipeline value": (4_150_000, 4_000_000),
+        "Sales volume": (131, 120),
+        "Unit cost": (40.8, 42),
+    },
+    "2026-Q3": {
+        "On-time joint deliveries": (84, 95),
+        "Joint pipeline value": (3_600_000, 4_000_000),
+        "Sales volume": (108, 120),
+        "Unit cost": (42.6, 41),
+    },
+}
+
+
+def _add_kpis(partnership: Partnership) -> dict[str, int]:
+    """The demo's KPIs, created through the KPI service; their ids by name."""
+    from partnership.kpis.services import KpiData, create_kpi
+
+    ids: dict[str, int] = {}
+    for name, scope, position, function, unit, direction, target, link in _KPIS:
+        org = next((o for o in partnership.organizations if o.position == position), None)
+        kpi = create_kpi(
+            partnership,
+            KpiData(
+                name=name,
+                scope=scope,
+                direction=direction,
+                target=target,
+                unit=unit,
+                organization_id=org.id if org else None,
+                function=function,
+                linked_to_id=ids[link] if link else None,
+            ),
+        )
+        ids[name] = kpi.id
+    return ids
+
 
 def _extend(partnership: Partnership) -> None:
     """Three closed quarters and an open one, with answers that tell the story above."""
@@ -211,6 +268,7 @@ def _extend(partnership: Partnership) -> None:
 
     from partnership.instruments.models import Instrument
     from partnership.instruments.services import ensure_builtins, latest_version
+    from partnership.kpis.services import Entry, record_values
 
     ensure_builtins()
     rng = random.Random(20261123)
@@ -226,10 +284,18 @@ def _extend(partnership: Partnership) -> None:
         db.session.scalars(select(Stakeholder).where(Stakeholder.partnership_id == partnership.id))
     )
     quarter_start = {"2026-Q1": (1, 12), "2026-Q2": (4, 13), "2026-Q3": (7, 13), "2026-Q4": (11, 9)}
+    kpi_ids = _add_kpis(partnership)
     for label, means, answered in _STORY:
         cycle = Cycle(partnership_id=partnership.id, label=label)
         db.session.add(cycle)
         db.session.flush()
+        if label in _KPI_VALUES:  # before the surveys close, so their snapshots carry them
+            record_values(
+                partnership,
+                cycle,
+                {kpi_ids[name]: Entry(*pair) for name, pair in _KPI_VALUES[label].items()},
+                None,
+            )
         month, day = quarter_start[label]
         opened = dt.datetime(2026, month, day, 7, 0, tzinfo=dt.UTC)
         is_open = label == "2026-Q4"

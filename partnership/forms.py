@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask import flash
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 
@@ -16,3 +18,11 @@ def choices(pairs: Iterable[tuple[object, str]] | Iterable[str]) -> list[SelectC
         else:
             out.append(SelectChoice(pair, pair))
     return out
+
+
+def attach_error(form: FlaskForm, message: str, field: str | None) -> None:
+    """Show a service's refusal next to the form field it names, else as a flash message."""
+    if field and field in form:
+        form[field].errors = [*form[field].errors, message]
+    else:
+        flash(message, "error")

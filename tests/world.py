@@ -11,6 +11,7 @@ from sqlalchemy import select
 from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
+from partnership.kpis.models import Kpi, KpiValue
 from partnership.partnerships.models import Stakeholder
 from partnership.results.models import ApiToken, Snapshot
 from partnership.surveys.models import (
@@ -77,6 +78,10 @@ def build_children(partnership) -> dict[str, object]:  # type: ignore[no-untyped
     db.session.add(Answer(response_id=response.id, item_id=item.id, value=4))
     comment = Comment(response_id=response.id, item_id=comment_item.id, body="World comment")
     db.session.add(comment)
+    kpi = Kpi(partnership_id=partnership.id, name="World KPI", scope="shared", target=90)
+    db.session.add(kpi)
+    db.session.flush()
+    db.session.add(KpiValue(kpi_id=kpi.id, cycle_id=cycle.id, value=92, target=90))
     snapshot = Snapshot(survey_id=survey.id, version=1, data={})
     token = ApiToken(
         partnership_id=partnership.id, name="w", token_hash=hash_token(new_token()), prefix="w"
@@ -92,5 +97,6 @@ def build_children(partnership) -> dict[str, object]:  # type: ignore[no-untyped
         comment_id=comment.id,
         snapshot_id=snapshot.id,
         token_id=token.id,
+        kpi_id=kpi.id,
     )
     return ids

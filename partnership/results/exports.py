@@ -20,6 +20,7 @@ from typing import Any
 
 import xlsxwriter
 
+from partnership.results.presenters import signal_subject
 from partnership.scoring import fmt_pct, fmt_score, fmt_stat
 from partnership.spreadsheet import safe_text
 from partnership.timefmt import short_when
@@ -164,14 +165,6 @@ def _local(value: str | None, tz: str) -> str:
     return short_when(dt.datetime.fromisoformat(value), tz)
 
 
-def _subject(signal: dict[str, Any], labels: dict[str, str]) -> str:
-    """What a signal is about: its dimension's label, its KPI, or nothing (partnership-wide)."""
-    dimension = signal.get("dimension")
-    if dimension:
-        return labels.get(dimension, dimension)
-    return f"KPI {signal['kpi_id']}" if signal.get("kpi_id") else ""
-
-
 def results_table(export: dict[str, Any]) -> Table:
     """The rows of the results file from a survey's export object (see the module docstring)."""
     result = export.get("result") or {}
@@ -200,7 +193,7 @@ def results_table(export: dict[str, Any]) -> Table:
                 Cell("signal"),
                 Cell(s.get("rule") or ""),
                 Cell(s.get("severity") or ""),
-                _text(_subject(s, labels)),
+                _text(signal_subject(result, s, labels) or ""),
                 _text(s.get("explanation") or ""),
             ]
         )
@@ -210,7 +203,7 @@ def results_table(export: dict[str, Any]) -> Table:
                 Cell("escalation"),
                 Cell(e.get("rule") or e.get("kind") or ""),
                 Cell(""),
-                _text(_subject(e, labels)),
+                _text(signal_subject(result, e, labels) or ""),
                 _text(e.get("explanation") or ""),
             ]
         )

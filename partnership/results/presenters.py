@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from partnership.results.charts import GapRow, SplitRow
-from partnership.scoring.format import NA, fmt_pct, fmt_score, fmt_stat
-from partnership.scoring.model import headline_order
+from partnership.scoring.format import NA, fmt_number, fmt_pct, fmt_score, fmt_stat
+from partnership.scoring.model import KPI_DIRECTION_LABELS, headline_order
 
 ORGS = ("A", "B")
 
@@ -290,6 +290,22 @@ class EscalationView:
     kind_label: str
     dimension: str | None
     explanation: str
+
+
+@dataclass(frozen=True)
+class KpiView:
+    """One KPI of the survey's cycle as the snapshot froze it; ``on_target`` None means no
+    value was recorded (unknown, never off target)."""
+
+    name: str
+    kind: str  # "Shared", or "Local · <organization>[ · <function>]"
+    direction: str
+    value: str
+    target: str
+    on_target: bool | None
+    previous: str  # the previous cycle's value against its target, or "not recorded"
+    on_target_prev: bool | None
+    linked: bool  # a local KPI listed under the shared KPI it serves
 
 
 @dataclass(frozen=True)
@@ -628,17 +644,37 @@ def signal_views(data: Mapping[str, Any]) -> list[SignalView]:
     out = []
     for s in signals:
         severity = str(s.get("severity"))
-        dim = s.get("dimension")
         out.append(
             SignalView(
                 rule=str(s.get("rule")),
                 rule_label=RULE_LABELS.get(str(s.get("rule")), str(s.get("rule"))),
                 severity=Badge(severity if severity in ("red", "amber") else "grey", severity),
-                dimension=labels.get(dim, dim) if dim else None,
+                dimension=signal_subject(data, s, labels),
                 explanation=str(s.get("explanation") or ""),
             )
         )
     return out
+
+
+def signal_subject(
+    data: Mapping[str, Any], signal: Mapping[str, Any], labels: Mapping[str, str]
+) -> str | None:
+    """What a signal or escalation of the result ``data`` is about: its dimension's label
+    (``labels`` by dimension key), its KPI's name as the snapshot froze it, or None
+    (partnership-wide)."""
+    dim = signal.get("dimension")
+    if dim:
+        return labels.get(dim, dim)
+    kpi_id = signal.get("kpi_id")
+    if kpi_id is None:
+        return None
+    kpis = data.get("kpis")
+    names = {
+        str(k.get("id")): str(k.get("name"))
+        for k in (kpis if isinstance(kpis, list) else [])
+        if isinstance(k, Mapping)
+    }
+    return names.get(str(kpi_id), f"KPI {kpi_id}")
 
 
 def escalation_views(data: Mapping[str, Any]) -> list[EscalationView]:
@@ -648,13 +684,57 @@ def escalation_views(data: Mapping[str, Any]) -> list[EscalationView]:
         EscalationView(
             kind=str(e.get("kind")),
             kind_label=ESCALATION_LABELS.get(str(e.get("kind")), str(e.get("kind"))),
-            dimension=labels.get(e.get("dimension"), e.get("dimension"))
-            if e.get("dimension")
-            else None,
+            dimension=signal_subject(data, e, labels),
             explanation=str(e.get("explanation") or ""),
         )
         for e in data.get("escalations") or []
     ]
+
+
+def _verdict_or_none(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise MalformedResult(f"not a verdict: {value!r}")
+
+
+def kpi_views(data: Mapping[str, Any]) -> list[KpiView]:
+    """The KPI values the snapshot froze, in its order (each shared KPI followed by the local
+    KPIs linked to it). A snapshot frozen before KPIs were tracked has none."""
+    names = org_names(data)
+    kpis = data.get("kpis") or []
+    if not isinstance(kpis, list) or not all(isinstance(k, Mapping) for k in kpis):
+        raise MalformedResult("kpis is not a list of KPIs")
+    ids = {str(k.get("id")) for k in kpis}
+    out = []
+    for k in kpis:
+        unit = str(k.get("unit") or "")
+        value, target = _number(k.get("value")), _number(k.get("target"))
+        prev, prev_target = _number(k.get("value_prev")), _number(k.get("target_prev"))
+        if k.get("scope") == "local":
+            kind = " · ".join(
+                ["Local", names.get(str(k.get("organization")), "?")]
+                + ([str(k["function"]).capitalize()] if k.get("function") else [])
+            )
+        else:
+            kind = "Shared"
+        out.append(
+            KpiView(
+                name=str(k.get("name")),
+                kind=kind,
+                direction=KPI_DIRECTION_LABELS.get(str(k.get("direction")), ""),
+                value=fmt_number(value, unit),
+                target=fmt_number(target, unit),
+                on_target=_verdict_or_none(k.get("on_target")),
+                previous=(
+                    f"{fmt_number(prev, unit)} against {fmt_number(prev_target, unit)}"
+                    if prev is not None
+                    else "not recorded"
+                ),
+                on_target_prev=_verdict_or_none(k.get("on_target_prev")),
+                linked=k.get("linked_to") is not None and str(k.get("linked_to")) in ids,
+            )
+        )
+    return out
 
 
 def comment_groups(data: Mapping[str, Any], hidden_ids: Iterable[str] = ()) -> list[CommentGroup]:
@@ -712,6 +792,7 @@ def survey_page(
         "items": item_views(data, item_texts),
         "signals": signal_views(data),
         "escalations": escalation_views(data),
+        "kpis": kpi_views(data),
         "comments": comment_groups(data, hidden_comment_ids),
     }
 
@@ -725,6 +806,7 @@ def overview_card(data: Mapping[str, Any], *, max_signals: int = 5) -> dict[str,
         "signals": signals[:max_signals],
         "more_signals": max(len(signals) - max_signals, 0),
         "escalations": escalation_views(data),
+        "kpis": kpi_views(data),
     }
 
 

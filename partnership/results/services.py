@@ -24,18 +24,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from partnership.accounts.models import User
 from partnership.db import reset_reading, set_reading, utcnow
 from partnership.extensions import db
 from partnership.instruments.models import Instrument, InstrumentVersion
+from partnership.kpis.services import kpi_statuses
 from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import can_access
 from partnership.results.aggregate import survey_input
 from partnership.results.models import AccessLog, ApiToken, Snapshot
-from partnership.scoring import HistoryPoint, KpiStatus, Settings, SurveyResult, score_survey
+from partnership.scoring import (
+    HistoryPoint,
+    KpiStatus,
+    Settings,
+    SurveyResult,
+    hidden_cells,
+    score_survey,
+)
 from partnership.surveys.models import Comment, Cycle, Response, Survey
 from partnership.surveys.signals import survey_closed
 from partnership.tokens import hash_token, new_token
@@ -126,12 +134,18 @@ def _history(survey: Survey, before: dt.datetime) -> tuple[HistoryPoint, ...]:
 
 
 def _kpis(survey: Survey) -> tuple[KpiStatus, ...]:
-    """The cycle's KPI statuses for the KPI rule; the product has no KPI records yet."""
-    return ()
+    """The KPIs of the survey's cycle for the KPI rule: the partnership's active KPIs with
+    their values in this cycle and in the partnership's previous cycle, read as they stand
+    now (at the close, or at a re-score, which so picks up values recorded later)."""
+    return kpi_statuses(survey.cycle)
 
 
 def compute_result(
-    survey: Survey, *, now: dt.datetime | None = None, version: int = 0
+    survey: Survey,
+    *,
+    now: dt.datetime | None = None,
+    version: int = 0,
+    previous: Snapshot | None = None,
 ) -> SurveyResult:
     """Score the survey from its answers as they stand (nothing is stored).
 
@@ -139,7 +153,8 @@ def compute_result(
     two previous closed surveys of the same lineage, closed before this one (before ``now``,
     default the current time, should it lack a close time), read from their current
     snapshots. ``version`` is the snapshot version the result is for: it keys the order of
-    the comments.
+    the comments. ``previous``: the survey's snapshot this result will follow; the breakdown
+    cells it hid stay hidden (scoring.md section 5, across snapshot versions of one cycle).
     """
     partnership = db.session.get(Partnership, survey.partnership_id)
     assert partnership is not None
@@ -151,6 +166,7 @@ def compute_result(
         kpis=() if is_open else _kpis(survey),
         is_open=is_open,
         comment_key=_comment_key(survey, version),
+        carried=hidden_cells(previous.data) if previous is not None else frozenset(),
     )
 
 
@@ -167,11 +183,9 @@ def current_snapshot(survey: Survey) -> Snapshot | None:
 def freeze_snapshot(survey: Survey, *, reason: str = "close", user: User | None = None) -> Snapshot:
     """Score the survey and store the result as its next snapshot version (flush only: the
     caller's transaction commits it, e.g. together with the close)."""
-    latest = db.session.scalar(
-        select(func.max(Snapshot.version)).where(Snapshot.survey_id == survey.id)
-    )
-    version = (latest or 0) + 1
-    result = compute_result(survey, version=version)
+    previous = current_snapshot(survey)
+    version = (previous.version if previous is not None else 0) + 1
+    result = compute_result(survey, version=version, previous=previous)
     snapshot = Snapshot(
         survey_id=survey.id,
         version=version,

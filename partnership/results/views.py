@@ -163,6 +163,8 @@ def _survey_charts(page: dict[str, Any]) -> dict[str, Markup]:
 def overview(partnership_id: int):  # type: ignore[no-untyped-def]
     partnership = get_partnership_or_404(_user(), partnership_id)
     latest = []
+    # Surveys of one cycle carry the same KPI values: the table is shown once per cycle.
+    kpis_shown: dict[tuple[int, tuple], str] = {}
     for instrument, surveys in _surveys_by_lineage(partnership, ["closed"]):
         survey = surveys[-1]
         snapshot = services.current_snapshot(survey)
@@ -172,13 +174,18 @@ def overview(partnership_id: int):  # type: ignore[no-untyped-def]
                 card = presenters.overview_card(snapshot.data)
             except UNREADABLE:
                 log.warning("snapshot %s of survey %s is unreadable", snapshot.id, survey.id)
+        name = _survey_name(instrument, survey)
+        shown_with = None
+        if card is not None and card["kpis"]:
+            shown_with = kpis_shown.setdefault((survey.cycle_id, tuple(card["kpis"])), name)
         latest.append(
             {
-                "name": _survey_name(instrument, survey),
+                "name": name,
                 "instrument": instrument,
                 "survey": survey,
                 "closed_at": _local(partnership, survey.closed_at),
                 "card": card,
+                "kpis_shown_with": shown_with if shown_with != name else None,
             }
         )
     in_progress = []

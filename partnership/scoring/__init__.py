@@ -5,8 +5,15 @@ results out (``SurveyResult``). The export schema is described in ``partnership.
 """
 
 from partnership.scoring.aggregate import aggregate, survey_input_from_responses
-from partnership.scoring.engine import order_comments, score_survey
-from partnership.scoring.format import NA, fmt_pct, fmt_score, fmt_stat, round_half_up
+from partnership.scoring.engine import hidden_cells, order_comments, score_survey
+from partnership.scoring.format import (
+    NA,
+    fmt_number,
+    fmt_pct,
+    fmt_score,
+    fmt_stat,
+    round_half_up,
+)
 from partnership.scoring.formulas import (
     EPS,
     Agreement,
@@ -25,6 +32,7 @@ from partnership.scoring.formulas import (
     is_confirmed,
     item_score,
     joint,
+    kpi_on_target,
     min_answered,
     participation,
     person_score,
@@ -39,6 +47,8 @@ from partnership.scoring.history import (
 )
 from partnership.scoring.model import (
     HEADLINE_DIMENSIONS,
+    KPI_DIRECTION_LABELS,
+    KPI_SCOPES,
     LEVELS,
     ORGS,
     Comment,
@@ -101,6 +111,8 @@ __all__ = [
     "EPS",
     "GREEN",
     "HEADLINE_DIMENSIONS",
+    "KPI_DIRECTION_LABELS",
+    "KPI_SCOPES",
     "LEVELS",
     "NA",
     "NOT_APPLICABLE",
@@ -149,6 +161,7 @@ __all__ = [
     "dimension_health",
     "escalations",
     "favorable_split",
+    "fmt_number",
     "fmt_pct",
     "fmt_score",
     "fmt_stat",
@@ -165,7 +178,9 @@ __all__ = [
     "is_indicative",
     "item_score",
     "joint",
+    "kpi_on_target",
     "min_answered",
+    "hidden_cells",
     "order_comments",
     "participation",
     "partnership_health",

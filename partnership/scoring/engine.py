@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from partnership.scoring import signals as sig
 from partnership.scoring.formulas import (
@@ -58,6 +59,7 @@ from partnership.scoring.model import (
 )
 from partnership.scoring.privacy import (
     BELOW_THRESHOLD,
+    COMPLEMENTARY,
     NOT_APPLICABLE,
     NOT_COMPUTABLE,
     SURVEY_OPEN,
@@ -162,6 +164,25 @@ class _Data:
         return sum(i.responded for i in self.data.invited if keep(i.segment))
 
 
+#: Breakdown cells hidden in an earlier snapshot version: ("function" | "level", dimension,
+#: org, name) and ("participation", "function" | "level", org, name).
+Carried = frozenset[tuple[str, ...]]
+
+
+def hidden_cells(data: Mapping[str, Any]) -> Carried:
+    """The breakdown and participation cells a stored result (``SurveyResult.to_dict``, a
+    snapshot) withholds, for the next version's ``carried``."""
+    cells: set[tuple[str, ...]] = set()
+    for by in ("function", "level"):
+        for c in (data.get("breakdowns") or {}).get(by) or []:
+            if c.get("S_reason") in (BELOW_THRESHOLD, COMPLEMENTARY):
+                cells.add((by, c["dimension"], c["org"], c[by]))
+        for c in (data.get("participation") or {}).get(by) or []:
+            if c.get("R_reason") in (BELOW_THRESHOLD, COMPLEMENTARY):
+                cells.add(("participation", by, c["org"], c[by]))
+    return frozenset(cells)
+
+
 def _hidden(reason: str) -> Reported:
     return Reported.hidden(reason)
 
@@ -175,7 +196,9 @@ def _points(items: Sequence[ItemSpec]) -> int | None:
 # Participation (shown while open too)
 
 
-def _participation_cells(ix: _Data, by: str, settings: Settings) -> tuple[ParticipationCell, ...]:
+def _participation_cells(
+    ix: _Data, by: str, settings: Settings, carried: Carried = frozenset()
+) -> tuple[ParticipationCell, ...]:
     mg = settings.min_group
     cells = []
     for org in ORGS:
@@ -183,7 +206,8 @@ def _participation_cells(ix: _Data, by: str, settings: Settings) -> tuple[Partic
         names = _segment_names(segs, by)
         # persons behind a segment's participation: its invitees (scoring.md section 5)
         sizes = {name: ix.invited(_segment_filter(org, by, name)) for name in names}
-        suppressed = complementary_suppression(sizes, mg)
+        was_hidden = {nm for nm in names if ("participation", by, org, nm) in carried}
+        suppressed = complementary_suppression(sizes, mg, carried=was_hidden)
         for name in names:
             r, n_inv = ix.responded(_segment_filter(org, by, name)), sizes[name]
             if name in suppressed:
@@ -313,7 +337,9 @@ def _cell(
     )
 
 
-def _by_function(ix: _Data, dims: Sequence[str], mg: int) -> tuple[BreakdownCell, ...]:
+def _by_function(
+    ix: _Data, dims: Sequence[str], mg: int, carried: Carried = frozenset()
+) -> tuple[BreakdownCell, ...]:
     cells = []
     for dim in dims:
         keys = [
@@ -322,18 +348,22 @@ def _by_function(ix: _Data, dims: Sequence[str], mg: int) -> tuple[BreakdownCell
             for name in _segment_names([s for s in ix.segments if s.org == org], "function")
         ]
         sizes = {(o, nm): ix.stats(dim, _segment_filter(o, "function", nm)).n for o, nm in keys}
-        reasons = suppress_table(sizes, mg)
+        was_hidden = {k for k in keys if ("function", dim, *k) in carried}
+        reasons = suppress_table(sizes, mg, carried=was_hidden)
         cells += [_cell(ix, "function", dim, o, nm, reasons.get((o, nm)), mg) for o, nm in keys]
     return tuple(cells)
 
 
-def _by_level(ix: _Data, dims: Sequence[str], mg: int) -> tuple[BreakdownCell, ...]:
+def _by_level(
+    ix: _Data, dims: Sequence[str], mg: int, carried: Carried = frozenset()
+) -> tuple[BreakdownCell, ...]:
     cells = []
     for dim in dims:
         for org in ORGS:
             names = _segment_names([s for s in ix.segments if s.org == org], "level")
             sizes = {nm: ix.stats(dim, _segment_filter(org, "level", nm)).n for nm in names}
-            reasons = complementary_suppression(sizes, mg)
+            was_hidden = {nm for nm in names if ("level", dim, org, nm) in carried}
+            reasons = complementary_suppression(sizes, mg, carried=was_hidden)
             cells += [_cell(ix, "level", dim, org, nm, reasons.get(nm), mg) for nm in names]
     return tuple(cells)
 
@@ -504,20 +534,24 @@ def score_survey(
     kpis: Sequence[KpiStatus] = (),
     is_open: bool = False,
     comment_key: bytes = b"",
+    carried: Carried = frozenset(),
 ) -> SurveyResult:
     """Score one survey.
 
     ``history``: previous closed surveys of the same lineage, most recent first (t-1, t-2).
-    ``kpis``: the cycle's KPIs for the KPI rule. ``comment_key``: the key ordering comments
-    (the app passes the snapshot id). While ``is_open``, only participation is populated.
+    ``kpis``: the cycle's KPIs for the KPI rule, carried into the result as they are.
+    ``comment_key``: the key ordering comments (the app passes the snapshot id). While
+    ``is_open``, only participation is populated. ``carried``: the breakdown cells the
+    survey's previous snapshot version hid (``hidden_cells``), hidden again so that versions
+    read side by side reveal nothing by subtraction (scoring.md section 5).
     """
     settings = settings or Settings()
     mg = settings.min_group
     ix = _Data(data)
     dim_keys = headline_order(data.dimensions)
     R = {o: participation(ix.responded(_org_filter(o)), ix.invited(_org_filter(o))) for o in ORGS}
-    part_function = _participation_cells(ix, "function", settings)
-    part_level = _participation_cells(ix, "level", settings)
+    part_function = _participation_cells(ix, "function", settings, carried)
+    part_level = _participation_cells(ix, "level", settings, carried)
 
     def org_result(org: str, overall: Reported, signs: tuple, comments: Reported) -> OrgResult:
         keep = _org_filter(org)
@@ -563,14 +597,14 @@ def score_survey(
         )
         for org in ORGS
     ]
-    by_level = _by_level(ix, dim_keys, mg)
+    by_level = _by_level(ix, dim_keys, mg, carried)
     return SurveyResult(
         state="closed",
         settings=settings,
         organizations=tuple(organizations),
         dimensions=tuple(dims),
         overall_joint=mean_of_shown([d.J for d in dims]),
-        by_function=_by_function(ix, dim_keys, mg),
+        by_function=_by_function(ix, dim_keys, mg, carried),
         by_level=by_level,
         leadership_operations=_leadership_operations(by_level, dim_keys),
         participation_by_function=part_function,
@@ -579,6 +613,7 @@ def score_survey(
         signals=tuple(signals),
         escalations=sig.escalations(signals, previous, labels),
         health=Reported(health),
+        kpis=tuple(kpis),
     )
 
 

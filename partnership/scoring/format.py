@@ -4,7 +4,7 @@ Rounding is ROUND_HALF_UP on the decimal text of the float (its shortest repr), 
 displayed value is what a reader of the full-precision JSON export would round by hand:
 0.125 shows as 0.13 and 2.675 as 2.68 (binary rounding would give 2.67). A missing or
 suppressed value (None) shows as an en dash. A result that rounds to zero never shows a
-minus sign.
+minus sign. KPI values keep what the coach typed, up to 4 decimals, with thousands grouped.
 """
 
 from __future__ import annotations
@@ -54,3 +54,15 @@ def fmt_pct(share: float | None, *, suffix: str = "%", none: str = NA) -> str:
     if share is None:
         return none
     return f"{_quantize(_exact(share) * 100, 0):f}{suffix}"
+
+
+def fmt_number(value: float | None, unit: str = "", *, none: str = NA) -> str:
+    """A KPI value or target as typed, with its unit: 4200000 -> "4,200,000 EUR", 95 with unit
+    "%" -> "95%", 41.25 -> "41.25" (at most 4 decimals, no padding zeros)."""
+    if value is None:
+        return none
+    rounded = round_half_up(value, 4).normalize()
+    text = f"{rounded:,f}"
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"

@@ -347,3 +347,20 @@ def histogram_mean_score(counts: Sequence[int], reverse: bool) -> float | None:
         return None
     points = len(counts)
     return math.fsum(item_score(i + 1, points, reverse) * c for i, c in enumerate(counts)) / total
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. KPIs
+
+
+def kpi_on_target(value: float | None, target: float | None, direction: str) -> bool | None:
+    """A KPI value against its target: ``value >= target`` when higher is better, ``value <=
+    target`` when lower is better (a value within 1e-9 of the target is on it). None when no
+    value (or no target) was recorded: unknown, never off target."""
+    if value is None or target is None:
+        return None
+    if direction == "higher":
+        return ge(value, target)
+    if direction == "lower":
+        return le(value, target)
+    raise ValueError(f"unknown KPI direction {direction!r}")

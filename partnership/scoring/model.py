@@ -11,9 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from partnership.scoring.formulas import kpi_on_target
+
 ORGS: tuple[str, str] = ("A", "B")
 LEVELS: tuple[str, ...] = ("executive", "manager", "individual")
 KINDS: tuple[str, ...] = ("agreement", "frequency", "likelihood")
+KPI_SCOPES: tuple[str, ...] = ("shared", "local")
+KPI_DIRECTION_LABELS: Mapping[str, str] = MappingProxyType(
+    {"higher": "Higher is better", "lower": "Lower is better"}
+)
 # decisions.md: cultural, market and execution are the headline three, shown first everywhere,
 # then governance and communication, then any other dimension in instrument order.
 HEADLINE_DIMENSIONS: tuple[str, ...] = ("cultural", "market", "execution")
@@ -137,14 +143,56 @@ class Comment:
 
 @dataclass(frozen=True)
 class KpiStatus:
-    """A KPI of the partnership as it stands for this cycle and the previous one."""
+    """A KPI of the partnership in the survey's cycle and in the cycle before it: each value
+    with the target as it was recorded then (None: no value recorded for that cycle).
+
+    ``scope`` "shared": a system-level KPI both partners own; ``linked_local_ids`` are the
+    local KPIs linked to it (the caller passes the active ones). ``scope`` "local": one
+    organization's own target (``organization`` "A" or "B", optionally a ``function``), with
+    ``linked_to`` the shared KPI it serves, if any. ``direction``: "higher" or "lower" is
+    better.
+    """
 
     kpi_id: str
     name: str
-    is_system: bool
-    on_target_now: bool | None
-    on_target_prev: bool | None
+    scope: str
+    direction: str = "higher"
+    value: float | None = None
+    target: float | None = None
+    prev_value: float | None = None
+    prev_target: float | None = None
+    unit: str = ""
+    organization: str | None = None
+    function: str | None = None
+    linked_to: str | None = None
     linked_local_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.scope not in KPI_SCOPES:
+            raise ValueError(f"KPI {self.kpi_id}: scope must be one of {KPI_SCOPES}")
+        if self.direction not in KPI_DIRECTION_LABELS:
+            raise ValueError(
+                f"KPI {self.kpi_id}: direction must be one of {tuple(KPI_DIRECTION_LABELS)}"
+            )
+        if (self.value is None) != (self.target is None) or (self.prev_value is None) != (
+            self.prev_target is None
+        ):
+            raise ValueError(f"KPI {self.kpi_id}: a recorded value needs its target")
+        if self.scope == "local" and self.organization not in ORGS:
+            raise ValueError(f"KPI {self.kpi_id}: a local KPI belongs to organization A or B")
+        object.__setattr__(self, "linked_local_ids", tuple(self.linked_local_ids))
+
+    @property
+    def is_shared(self) -> bool:
+        return self.scope == "shared"
+
+    @property
+    def on_target_now(self) -> bool | None:
+        return kpi_on_target(self.value, self.target, self.direction)
+
+    @property
+    def on_target_prev(self) -> bool | None:
+        return kpi_on_target(self.prev_value, self.prev_target, self.direction)
 
 
 @dataclass(frozen=True)

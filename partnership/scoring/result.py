@@ -30,7 +30,14 @@ invitee counts of a segment, which the coach set; ``indicative`` flags; signals)
       neutral, unfavorable, rwg, AD, indicative}}}],
     breakdowns {function: [cell], level: [cell]}, leadership_operations [...],
     participation {function: [...], level: [...]}, items [...], signals [...],
-    escalations [...], health
+    escalations [...], health,
+    kpis [{id, name, scope, organization, function, unit, direction, value, target,
+      on_target, value_prev, target_prev, on_target_prev, linked_to, linked_local_ids}]
+
+``kpis`` freezes the KPI values of the survey's cycle (and of the cycle before it) as they
+stood when the snapshot was taken, each with the target recorded beside it; a value that was
+not recorded is null, and so is its verdict (unknown, never off target). KPI values describe
+the organizations, not persons: no privacy threshold applies, so they carry no ``_reason``.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Generic, TypeVar
 
-from partnership.scoring.model import Settings
+from partnership.scoring.model import KpiStatus, Settings
 from partnership.scoring.signals import Escalation, Signal
 
 SCHEMA_VERSION = 1
@@ -327,6 +334,26 @@ def _escalation_dict(e: Escalation) -> dict[str, Any]:
     }
 
 
+def _kpi_dict(k: KpiStatus) -> dict[str, Any]:
+    return {
+        "id": k.kpi_id,
+        "name": k.name,
+        "scope": k.scope,
+        "organization": k.organization,
+        "function": k.function,
+        "unit": k.unit,
+        "direction": k.direction,
+        "value": k.value,
+        "target": k.target,
+        "on_target": k.on_target_now,
+        "value_prev": k.prev_value,
+        "target_prev": k.prev_target,
+        "on_target_prev": k.on_target_prev,
+        "linked_to": k.linked_to,
+        "linked_local_ids": list(k.linked_local_ids),
+    }
+
+
 @dataclass(frozen=True)
 class SurveyResult:
     state: str  # "open" | "closed"
@@ -343,6 +370,7 @@ class SurveyResult:
     signals: tuple[Signal, ...]
     escalations: tuple[Escalation, ...]
     health: Reported[str]
+    kpis: tuple[KpiStatus, ...] = ()  # the cycle's KPIs, as the KPI rule judged them
 
     @property
     def min_group(self) -> int:
@@ -376,4 +404,5 @@ class SurveyResult:
             "signals": [_signal_dict(s) for s in self.signals],
             "escalations": [_escalation_dict(e) for e in self.escalations],
             **_pairs(health=self.health),
+            "kpis": [_kpi_dict(k) for k in self.kpis],
         }

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from partnership.scoring.format import fmt_pct, fmt_score, fmt_stat
+from partnership.scoring.format import fmt_number, fmt_pct, fmt_score, fmt_stat
 from partnership.scoring.formulas import ge, gt, is_zero, le, lt
 from partnership.scoring.model import ORGS, KpiStatus, Settings
 
@@ -301,30 +301,57 @@ def early_warning_signal(
     return Signal(EARLY_WARNING_SIGNS, severity, None, text)
 
 
-def kpi_signals(kpis: Sequence[KpiStatus]) -> tuple[Signal, ...]:
-    """Red: a system KPI off target while every linked local KPI (at least one) is on target.
-    Amber: a KPI off target now and in the previous cycle.
+def _kpi_name(kpi: KpiStatus) -> str:
+    return f"“{kpi.name}”" + (" (lower is better)" if kpi.direction == "lower" else "")
 
-    Every KPI the partnership tracks is one of its shared metrics, so any of them can raise
-    the amber signal. An unknown on-target state (None) never counts as off or on target.
+
+def _against(value: float | None, target: float | None, unit: str) -> str:
+    return f"{fmt_number(value, unit)} against a target of {fmt_number(target, unit)}"
+
+
+def kpi_signals(kpis: Sequence[KpiStatus]) -> tuple[Signal, ...]:
+    """The KPI rule; only shared KPIs raise signals, at most one each (red wins).
+
+    Red (local optimization): a shared KPI is off target in this cycle while every local KPI
+    linked to it, at least one, is on target. The caller lists the shared KPI's active local
+    KPIs in ``linked_local_ids``; one that is missing from ``kpis`` or has no value recorded
+    counts as not on target, so the rule does not fire on partial data.
+    Amber: a shared KPI off target in this cycle and in the previous one, each judged against
+    the target recorded with its value.
+
+    A local KPI is one organization's own target: it never raises a signal itself (its being
+    off target is that organization's business, not a sign the partners drift apart); it
+    matters to the red rule only. No value (on target None) is unknown: never off target.
     """
     by_id = {k.kpi_id: k for k in kpis}
     signals = []
     for kpi in kpis:
+        if not kpi.is_shared or kpi.on_target_now is not False:
+            continue
         locals_ = [by_id.get(i) for i in kpi.linked_local_ids]
-        if (
-            kpi.is_system
-            and kpi.on_target_now is False
-            and locals_
-            and all(k is not None and k.on_target_now is True for k in locals_)
-        ):
+        reading = _against(kpi.value, kpi.target, kpi.unit)
+        if locals_ and all(k is not None and k.on_target_now is True for k in locals_):
+            subject = (
+                "its linked local KPI is"
+                if len(locals_) == 1
+                else f"all {len(locals_)} linked local KPIs are"
+            )
+            detail = "; ".join(
+                f"{_kpi_name(k)} at {_against(k.value, k.target, k.unit)}"
+                for k in locals_
+                if k is not None
+            )
             text = (
-                f"The system KPI “{kpi.name}” is off target while all {len(locals_)} linked "
-                f"local KPIs are on target (local optimization)."
+                f"The shared KPI {_kpi_name(kpi)} is off target at {reading}, while {subject} "
+                f"on target (local optimization): {detail}."
             )
             signals.append(Signal(KPI, RED, None, text, kpi.kpi_id))
-        elif kpi.on_target_now is False and kpi.on_target_prev is False:
-            text = f"The shared KPI “{kpi.name}” has been off target two cycles running."
+        elif kpi.on_target_prev is False:
+            text = (
+                f"The shared KPI {_kpi_name(kpi)} has been off target two cycles running: "
+                f"{reading} now, {_against(kpi.prev_value, kpi.prev_target, kpi.unit)} in the "
+                f"previous cycle."
+            )
             signals.append(Signal(KPI, AMBER, None, text, kpi.kpi_id))
     return tuple(signals)
 

@@ -8,7 +8,7 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from partnership.forms import choices
+from partnership.forms import attach_error, choices
 from partnership.partnerships.models import LEVELS, Partnership
 from partnership.partnerships.services import get_child_or_404, get_partnership_or_404
 from partnership.scoring.format import fmt_pct
@@ -57,14 +57,6 @@ def _survey_or_404(partnership: Partnership, cycle: Cycle, survey_id: int) -> Su
     return survey
 
 
-def _attach(form, exc: services.SurveyError) -> None:  # type: ignore[no-untyped-def]
-    """Show a refusal next to its field (or as a flash message)."""
-    if exc.field and exc.field in form:
-        form[exc.field].errors = [*form[exc.field].errors, str(exc)]
-    else:
-        flash(str(exc), "error")
-
-
 # --- cycles -------------------------------------------------------------------------------
 
 
@@ -95,7 +87,7 @@ def new_cycle(partnership_id: int):  # type: ignore[no-untyped-def]
         try:
             cycle = services.create_cycle(partnership, form.label.data)
         except services.SurveyError as exc:
-            _attach(form, exc)
+            attach_error(form, str(exc), exc.field)
         else:
             flash(f"Cycle {cycle.label} created.", "success")
             return redirect(
@@ -177,7 +169,7 @@ def new_survey(partnership_id: int, cycle_id: int):  # type: ignore[no-untyped-d
         try:
             survey = services.create_survey(partnership, cycle, _survey_data(form))
         except services.SurveyError as exc:
-            _attach(form, exc)
+            attach_error(form, str(exc), exc.field)
         else:
             flash("Survey planned.", "success")
             return redirect(_survey_url(survey))
@@ -201,7 +193,7 @@ def edit_survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: ig
         try:
             services.update_survey(survey, _survey_data(form))
         except services.SurveyError as exc:
-            _attach(form, exc)
+            attach_error(form, str(exc), exc.field)
         else:
             flash("Survey saved.", "success")
             return redirect(_survey_url(survey))

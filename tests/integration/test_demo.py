@@ -30,6 +30,32 @@ def test_demo_loads_a_living_dashboard_and_prints_working_links(app, runner):
     survey_page = client.get(link)
     assert survey_page.status_code == 200 and b"<form" in survey_page.data
 
+    # KPI values were recorded before each quarter closed: Q2's snapshots show the
+    # local-optimization red, Q3's the two-cycles-running amber, both on deliveries
+    kpi_signals = {}
+    for survey in db.session.scalars(select(Survey).where(Survey.state == "closed")):
+        data = db.session.scalar(select(Snapshot.data).where(Snapshot.survey_id == survey.id))
+        assert [k["name"] for k in data["kpis"]] == [
+            "On-time joint deliveries",
+            "Unit cost",
+            "Joint pipeline value",
+            "Sales volume",
+        ]
+        for s in data["signals"]:
+            if s["rule"] == "KPI":
+                kpi_signals.setdefault(survey.cycle.label, set()).add(
+                    (s["severity"], s["explanation"].split("”")[0])
+                )
+    assert kpi_signals == {
+        "2026-Q2": {("red", "The shared KPI “On-time joint deliveries")},
+        "2026-Q3": {("amber", "The shared KPI “On-time joint deliveries")},
+    }
+    q2 = db.session.scalar(select(Survey.id).where(Survey.cycle.has(label="2026-Q2")))
+    q2_page = client.get(f"/partnerships/1/surveys/{q2}/results").get_data(as_text=True)
+    assert "(local optimization)" in q2_page and "KPIs of cycle 2026-Q2" in q2_page
+    kpi_page = client.get("/partnerships/1/kpis").get_data(as_text=True)
+    assert "Joint pipeline value" in kpi_page and "Local · Lumen Software · Sales" in kpi_page
+
     again = runner.invoke(args=["demo"])  # idempotent: nothing duplicated, a fresh link
     assert again.exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(Survey)) == 7

@@ -2,7 +2,7 @@
 
 import pytest
 
-from partnership.scoring import NA, fmt_pct, fmt_score, fmt_stat, round_half_up
+from partnership.scoring import NA, fmt_number, fmt_pct, fmt_score, fmt_stat, round_half_up
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,18 @@ def test_refuses_nan_infinity_and_booleans():
     for bad in (float("nan"), float("inf"), True):
         with pytest.raises(ValueError):
             round_half_up(bad, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (4200000, "EUR", "4,200,000 EUR"),  # thousands grouped, no padding zeros
+        (95.0, "%", "95%"),  # a percent sign sits on the number
+        (40.8, "", "40.8"),
+        (0.00035, "", "0.0004"),  # at most 4 decimals, half up
+        (-0.00001, "", "0"),  # no "-0"
+        (None, "EUR", NA),
+    ],
+)
+def test_fmt_number_shows_kpi_values_as_typed(value, unit, text):
+    assert fmt_number(value, unit) == text

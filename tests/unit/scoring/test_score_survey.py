@@ -289,15 +289,75 @@ def test_two_ambers_escalate():
     assert [(e.kind, e.dimension) for e in result.escalations] == [("multiple_amber", "execution")]
 
 
-def test_kpi_signals_set_partnership_health():
+def test_kpi_signals_set_partnership_health_and_the_result_carries_the_kpis():
     kpis = (
-        KpiStatus("turns", "Inventory turns", True, False, True, ("cost",)),
-        KpiStatus("cost", "Unit cost", False, True, True),
+        # turns 4.1 < 5 (off) while unit cost 40 <= 42 (on, lower is better): red
+        KpiStatus(
+            "turns",
+            "Inventory turns",
+            "shared",
+            value=4.1,
+            target=5,
+            prev_value=5.2,
+            prev_target=5,
+            linked_local_ids=("cost",),
+        ),
+        KpiStatus(
+            "cost",
+            "Unit cost",
+            "local",
+            "lower",
+            value=40,
+            target=42,
+            unit="EUR",
+            organization="B",
+            function="operations",
+            linked_to="turns",
+        ),
     )
     result = score_survey(two_orgs([5] * 5, [5] * 5), Settings(), kpis=kpis)
     assert rules(result) == {("KPI", None): "red"}
     assert result.dimension("execution").health.value == "green"
     assert result.health.value == "red"
+    exported = json.loads(json.dumps(result.to_dict()))
+    assert exported["kpis"] == [
+        {
+            "id": "turns",
+            "name": "Inventory turns",
+            "scope": "shared",
+            "organization": None,
+            "function": None,
+            "unit": "",
+            "direction": "higher",
+            "value": 4.1,
+            "target": 5,
+            "on_target": False,
+            "value_prev": 5.2,
+            "target_prev": 5,
+            "on_target_prev": True,
+            "linked_to": None,
+            "linked_local_ids": ["cost"],
+        },
+        {
+            "id": "cost",
+            "name": "Unit cost",
+            "scope": "local",
+            "organization": "B",
+            "function": "operations",
+            "unit": "EUR",
+            "direction": "lower",
+            "value": 40,
+            "target": 42,
+            "on_target": True,
+            "value_prev": None,
+            "target_prev": None,
+            "on_target_prev": None,
+            "linked_to": "turns",
+            "linked_local_ids": [],
+        },
+    ]
+    # an open survey judges nothing yet and carries no KPIs
+    assert score_survey(two_orgs([5] * 5, [5] * 5), is_open=True, kpis=kpis).to_dict()["kpis"] == []
 
 
 # Breakdowns -----------------------------------------------------------------------------------

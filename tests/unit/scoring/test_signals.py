@@ -14,6 +14,7 @@ from partnership.scoring import (
     Signal,
     dimension_health,
     escalations,
+    kpi_on_target,
     partnership_health,
 )
 from partnership.scoring.signals import (
@@ -278,34 +279,128 @@ def test_early_warning_explanation_gives_both_counts_never_a_small_group():
 # KPI -----------------------------------------------------------------------------------------
 
 
-def _kpi(kid, now, prev=None, system=False, linked=()):
-    return KpiStatus(kid, kid.title(), system, now, prev, tuple(linked))
+def _shared(kid, value=None, target=None, prev=None, prev_target=None, linked=(), **kw):
+    return KpiStatus(
+        kid,
+        kid.title(),
+        "shared",
+        value=value,
+        target=target,
+        prev_value=prev,
+        prev_target=prev_target,
+        linked_local_ids=tuple(linked),
+        **kw,
+    )
 
 
-def test_kpi_local_optimization_is_red():
+def _local(kid, value=None, target=None, direction="higher", linked_to=None, **kw):
+    return KpiStatus(
+        kid,
+        kid.title(),
+        "local",
+        direction,
+        value=value,
+        target=target,
+        organization="A",
+        linked_to=linked_to,
+        **kw,
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "direction", "on_target"),
+    [
+        (96, 95, "higher", True),  # 96 >= 95
+        (95, 95, "higher", True),  # exactly on the target counts as on it
+        (95 - TINY, 95, "higher", True),  # within 1e-9 of it too
+        (95 - SMALL, 95, "higher", False),
+        (88, 95, "higher", False),  # 88 < 95
+        (40.8, 42, "lower", True),  # 40.8 <= 42
+        (42, 42, "lower", True),
+        (42 + TINY, 42, "lower", True),
+        (43.4, 42, "lower", False),  # 43.4 > 42
+        (None, 95, "higher", None),  # not recorded: unknown, never off target
+        (96, None, "higher", None),
+    ],
+)
+def test_kpi_on_target(value, target, direction, on_target):
+    assert kpi_on_target(value, target, direction) is on_target
+
+
+def test_a_kpi_value_needs_its_target_and_a_local_kpi_its_organization():
+    with pytest.raises(ValueError, match="needs its target"):
+        _shared("x", value=3)
+    with pytest.raises(ValueError, match="organization"):
+        KpiStatus("x", "X", "local")
+    with pytest.raises(ValueError, match="direction"):
+        KpiStatus("x", "X", "shared", "sideways")
+
+
+def test_kpi_local_optimization_is_red_with_the_numbers():
+    # On-time deliveries 88 < 95: off target. Its local KPIs: Sales volume 131 >= 120 and Unit
+    # cost 40.8 <= 42 (lower is better): both on target -> every linked local KPI hits, the
+    # shared one misses.
     kpis = [
-        _kpi("turns", False, True, system=True, linked=("sales", "cost")),
-        _kpi("sales", True),
-        _kpi("cost", True),
+        _shared("ontime", 88, 95, linked=("sales", "cost"), unit="%"),
+        _local("sales", 131, 120, linked_to="ontime"),
+        _local("cost", 40.8, 42, "lower", linked_to="ontime", unit="EUR"),
     ]
     (s,) = kpi_signals(kpis)
-    assert (s.rule, s.severity, s.kpi_id, s.dimension) == ("KPI", RED, "turns", None)
-    assert "all 2 linked local KPIs are on target" in s.explanation
+    assert (s.rule, s.severity, s.kpi_id, s.dimension) == ("KPI", RED, "ontime", None)
+    assert s.explanation == (
+        "The shared KPI “Ontime” is off target at 88% against a target of 95%, while all 2 "
+        "linked local KPIs are on target (local optimization): “Sales” at 131 against a target "
+        "of 120; “Cost” (lower is better) at 40.8 EUR against a target of 42 EUR."
+    )
 
 
 def test_kpi_red_needs_every_linked_local_on_target_and_at_least_one():
-    one_off = [_kpi("turns", False, True, True, ("a", "b")), _kpi("a", True), _kpi("b", False)]
-    assert [severity(s) for s in kpi_signals(one_off)] == []
-    unknown = [_kpi("turns", False, True, True, ("a", "zz")), _kpi("a", True)]
+    # one local misses (Cost 43.4 > 42, lower is better): the shared miss is not local
+    # optimization
+    one_off = [
+        _shared("ontime", 88, 95, linked=("sales", "cost")),
+        _local("sales", 131, 120),
+        _local("cost", 43.4, 42, "lower"),
+    ]
+    assert kpi_signals(one_off) == ()
+    # a linked local KPI without a value (or missing) is not "on target"
+    unknown = [_shared("ontime", 88, 95, linked=("sales", "zz")), _local("sales", 131, 120)]
     assert kpi_signals(unknown) == ()
-    assert kpi_signals([_kpi("turns", False, True, True)]) == ()
+    no_value = [_shared("ontime", 88, 95, linked=("sales",)), _local("sales")]
+    assert kpi_signals(no_value) == ()
+    # no linked local KPI at all: nothing to compare, no red
+    assert kpi_signals([_shared("ontime", 88, 95)]) == ()
+    # the shared KPI on target (95 >= 95): nothing
+    assert kpi_signals([_shared("ontime", 95, 95, linked=("s",)), _local("s", 131, 120)]) == ()
 
 
-def test_kpi_two_cycles_off_target_is_amber_and_red_wins():
-    assert [s.severity for s in kpi_signals([_kpi("lead", False, False)])] == [AMBER]
-    assert kpi_signals([_kpi("lead", False, None)]) == ()
-    both = [_kpi("turns", False, False, True, ("a",)), _kpi("a", True, True)]
+def test_kpi_two_cycles_off_target_is_amber_against_each_cycles_own_target():
+    # now 84 < 95, before 88 < 95: off target two cycles running
+    (s,) = kpi_signals([_shared("ontime", 84, 95, 88, 95, unit="%")])
+    assert (s.severity, s.kpi_id) == (AMBER, "ontime")
+    assert s.explanation == (
+        "The shared KPI “Ontime” has been off target two cycles running: 84% against a target "
+        "of 95% now, 88% against a target of 95% in the previous cycle."
+    )
+    # before, 88 met the target of that cycle (85): not two cycles running
+    assert kpi_signals([_shared("ontime", 84, 95, 88, 85)]) == ()
+    # no value for the previous cycle: unknown, the condition is not met
+    assert kpi_signals([_shared("ontime", 84, 95)]) == ()
+    # lower is better: lead time 12 > 10 and 11 > 10
+    (lead,) = kpi_signals([_shared("lead", 12, 10, 11, 10, direction="lower", unit="days")])
+    assert lead.severity == AMBER
+    assert "“Lead” (lower is better)" in lead.explanation
+    assert "12 days against a target of 10 days now" in lead.explanation
+
+
+def test_kpi_red_wins_over_amber_and_local_kpis_raise_nothing():
+    # 88 < 95 now and 90 < 95 before (amber) while its local KPI hits (red): red only
+    both = [_shared("ontime", 88, 95, 90, 95, linked=("a",)), _local("a", 131, 120)]
     assert [s.severity for s in kpi_signals(both)] == [RED]
+    # a local KPI off target two cycles running is that organization's business: no signal
+    local = KpiStatus("cost", "Unit cost", "local", "lower", 44, 42, 43, 42, organization="B")
+    assert local.on_target_now is False and local.on_target_prev is False
+    assert kpi_signals([local]) == ()
 
 
 # Escalation and health -----------------------------------------------------------------------
