@@ -223,6 +223,7 @@ def survey_results(partnership_id: int, survey_id: int):  # type: ignore[no-unty
         "opened_at": _local(partnership, survey.opened_at),
         "closed_at": _local(partnership, survey.closed_at),
         "can_hide": not partnership.is_archived and _user().role != "steering",
+        "can_rescore": not partnership.is_archived and _user().role != "steering",
         "page": None,
         "open_orgs": None,
         "snapshot": None,
@@ -298,6 +299,27 @@ def trends(partnership_id: int):  # type: ignore[no-untyped-def]
             }
         )
     return render_template("results/trends.html", partnership=partnership, lineages=lineages)
+
+
+@bp.post("/partnerships/<int:partnership_id>/surveys/<int:survey_id>/rescore", endpoint="rescore")
+@login_required
+def rescore_view(partnership_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+    """Score a closed survey again with the partnership's current thresholds: a new snapshot
+    version; the earlier ones are kept (scoring.md section 7)."""
+    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    survey = get_child_or_404(Survey, survey_id, partnership)
+    try:
+        snapshot = services.rescore(survey, _user())
+    except services.ResultsError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(
+            f"Re-scored with the current thresholds: these are now results version "
+            f"{snapshot.version}. Earlier versions are kept, and breakdown cells hidden in "
+            f"them stay hidden.",
+            "success",
+        )
+    return redirect(url_for("results.survey", partnership_id=partnership.id, survey_id=survey.id))
 
 
 @bp.post("/partnerships/<int:partnership_id>/comments/<comment_id>/hide", endpoint="hide_comment")

@@ -14,6 +14,7 @@ from partnership.accounts.models import User
 from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.instruments.models import Item
+from partnership.partnerships.models import Membership
 from partnership.results import services
 from partnership.results.models import AccessLog, Snapshot
 from partnership.surveys.models import Comment, Survey
@@ -325,6 +326,78 @@ def test_snapshot_at_close_survives_edits_until_an_explicit_rescore(client, runn
     assert "snapshot version 3" in result.output
     third = _api(client, survey)["result"]
     assert [(s["rule"], s["severity"]) for s in third["signals"]] == [("GAP", "amber")]
+
+
+def test_a_rescore_keeps_hidden_what_the_previous_version_hid(client):
+    """scoring.md section 5: suppression holds across snapshot versions of one cycle. At
+    min_group 3, B's lone "f2" respondent is protected by B's "f3"; a re-score at min_group 4
+    alone would protect it with B's "f4" and show "f3", and the two versions together would
+    give "f2" away from B's total. The re-score keeps "f3" hidden."""
+    coach = make_user()
+    partnership = make_partnership(coach, min_group=3)
+    instrument, version = make_instrument(partnership, dims=("execution",))
+    survey = make_survey(partnership, instrument, version, state="open")
+    keys = [i.key for i in version.items if i.kind != "comment"]
+    for org, function, people in (("A", "f4", 3), ("B", "f2", 1), ("B", "f3", 4), ("B", "f4", 4)):
+        invite(survey, org, people, function, "individual")
+        for n in range(people):
+            respond(survey, org, dict.fromkeys(keys, 1 + n % 5), function=function, commit=False)
+    db.session.commit()
+    _close(survey)
+    login(client, coach)
+
+    def hidden(result: dict) -> dict:  # type: ignore[type-arg]
+        return {
+            (c["org"], c["function"]): c["S_reason"]
+            for c in result["breakdowns"]["function"]
+            if c["S"] is None
+        }
+
+    first = _api(client, survey)["result"]
+    assert hidden(first) == {("B", "f2"): "below_threshold", ("B", "f3"): "complementary"}
+    partnership.min_group = 4
+    db.session.commit()
+    services.rescore(survey, db.session.get(User, coach.id))
+    second = _api(client, survey)["result"]
+    assert second["settings"]["min_group"] == 4
+    assert hidden(second) == {
+        ("A", "f4"): "below_threshold",
+        ("B", "f2"): "below_threshold",
+        ("B", "f3"): "complementary",  # hidden in version 1: stays hidden
+        ("B", "f4"): "complementary",
+    }
+    assert_no_small_group(second)
+
+
+def test_the_coach_rescores_from_the_results_page_and_steering_cannot(client):
+    coach = make_user()
+    steering = make_user(role="steering")
+    partnership = make_partnership(coach)
+    db.session.add(Membership(partnership_id=partnership.id, user_id=steering.id, role="steering"))
+    survey = hand_example(partnership, state="open")
+    page_url = f"/partnerships/{partnership.id}/surveys/{survey.id}/results"
+    login(client, coach)
+    assert "Re-score" not in client.get(page_url).get_data(as_text=True)  # open: nothing yet
+    refused = client.post(page_url.replace("/results", "/rescore"), follow_redirects=True)
+    assert "Only a closed survey can be re-scored" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Snapshot)) == 0
+
+    _close(survey)
+    partnership.min_group = 7  # A's 6 and B's 6 are now too few
+    db.session.commit()
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Re-score with current settings" in page and "snapshot version 1," in page
+    done = client.post(page_url.replace("/results", "/rescore"), follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "these are now results version 2" in text and "snapshot version 2," in text
+    assert "Privacy threshold</dt><dd>7 people" in text
+    assert _api(client, survey)["result"]["dimensions"][0]["J"] is None
+
+    client.post("/logout")
+    login(client, steering)
+    assert "Re-score" not in client.get(page_url).get_data(as_text=True)
+    assert client.post(page_url.replace("/results", "/rescore")).status_code == 403
+    assert db.session.scalar(select(func.max(Snapshot.version))) == 2
 
 
 def test_rescore_refuses_an_open_survey_and_the_cli_an_unknown_one(app, runner):
