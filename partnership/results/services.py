@@ -79,7 +79,8 @@ def settings_for(partnership: Partnership) -> Settings:
         if f.name == "min_group" or f.name not in (partnership.thresholds or {}):
             continue
         raw = partnership.thresholds[f.name]
-        overrides[f.name] = int(raw) if isinstance(f.default, int) else float(raw)
+        # by the declared type: a float threshold may have an int default (level_amber = 60)
+        overrides[f.name] = int(raw) if f.type in ("int", int) else float(raw)
     return Settings(min_group=partnership.min_group, **overrides)
 
 

@@ -513,3 +513,15 @@ def test_every_download_and_export_is_in_the_access_log(client):
     assert page.status_code == 200
     assert text.count("Carla Coach") >= 4 and "Results download (XLSX)" in text
     assert "Europe/Berlin" in text
+
+
+def test_threshold_overrides_keep_their_decimals(app):
+    """A coach's amber level of 62.5 is 62.5, not 62 (the default, 60, is written as an int);
+    counts of early-warning signs stay whole numbers."""
+    partnership = make_partnership()
+    partnership.thresholds = {"level_amber": 62.5, "gap_red_g": 0.8, "signs_amber": 2}
+    db.session.commit()
+    settings = services.settings_for(partnership)
+    assert settings.level_amber == 62.5 and settings.gap_red_g == 0.8
+    assert settings.signs_amber == 2 and isinstance(settings.signs_amber, int)
+    assert settings.level_red == 50  # not overridden: scoring.md's default
