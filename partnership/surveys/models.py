@@ -102,9 +102,12 @@ class Invitation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
-    #: Erasing a stakeholder deletes their invitations (never the anonymous answers).
-    stakeholder_id: Mapped[int] = mapped_column(
-        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True
+    #: Erasing a stakeholder deletes their unused invitations and detaches the used ones
+    #: (NULL here, a fresh token nobody holds): the survey still counts one invitee who
+    #: answered, so participation never shows more respondents than invitees, and nothing
+    #: points to the person any more. The anonymous answers always stay.
+    stakeholder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True, nullable=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     organization_id: Mapped[int] = mapped_column(

@@ -197,6 +197,9 @@ def test_erasing_a_stakeholder_removes_invitations_but_keeps_anonymous_answers(c
     response = client.post(f"/partnerships/{partnership.id}/stakeholders/{person_id}/erase")
     assert response.status_code == 302
     assert db.session.get(Stakeholder, person_id) is None
-    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+    # the used invitation stays as an anonymous count: nobody, a token nobody holds, no date
+    (left,) = db.session.scalars(select(Invitation)).all()
+    assert left.stakeholder_id is None and left.is_used and left.used_on is None
+    assert left.token_hash != "f" * 64
     assert db.session.scalar(select(func.count()).select_from(Response)) == 1
     assert db.session.scalar(select(func.count()).select_from(Answer)) == answers_before

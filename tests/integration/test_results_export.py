@@ -525,3 +525,54 @@ def test_threshold_overrides_keep_their_decimals(app):
     assert settings.level_amber == 62.5 and settings.gap_red_g == 0.8
     assert settings.signs_amber == 2 and isinstance(settings.signs_amber, int)
     assert settings.level_red == 50  # not overridden: scoring.md's default
+
+
+def test_erasing_people_who_answered_keeps_participation_at_most_100_percent(client):
+    """Everyone in Alpha answered; two of them are then erased (a privacy request), and one
+    Beta invitee who never answered. Alpha's participation stays 6 of 6 (not 6 of 4), and the
+    census interval stays a point; Beta's invitee who never answered leaves the count."""
+    from partnership.partnerships.models import Stakeholder
+    from partnership.partnerships.services import erase_stakeholder
+    from partnership.surveys.models import Invitation
+
+    coach = make_user()
+    partnership = make_partnership(coach)
+    instrument, version = make_instrument(partnership, dims=("execution",))
+    survey = make_survey(partnership, instrument, version, state="open")
+    keys = [i.key for i in version.items if i.kind != "comment"]
+    invite(survey, "A", 6)
+    invite(survey, "B", 8)
+    for n in range(6):
+        respond(survey, "A", dict.fromkeys(keys, 2 + n % 4), commit=False)
+    for n in range(6):
+        respond(survey, "B", dict.fromkeys(keys, 1 + n % 3), commit=False)
+    a_invites = db.session.scalars(
+        select(Invitation).where(Invitation.organization_id == partnership.org_a.id)
+    ).all()
+    for invitation in a_invites:
+        invitation.is_used = True  # what submitting does
+    b_unused = db.session.scalars(
+        select(Invitation).where(Invitation.organization_id == partnership.org_b.id)
+    ).first()
+    db.session.commit()
+    erased = [a_invites[0].stakeholder_id, a_invites[1].stakeholder_id, b_unused.stakeholder_id]
+    for person_id in erased:
+        erase_stakeholder(db.session.get(Stakeholder, person_id))
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Invitation)
+            .where(Invitation.stakeholder_id.in_(erased))
+        )
+        == 0
+    )
+    _close(survey)
+    login(client, coach)
+    result = _api(client, survey)["result"]
+    a, b = result["organizations"]["A"], result["organizations"]["B"]
+    assert (a["invited"], a["responded"], a["R"]) == (6, 6, 1.0)
+    assert (b["invited"], b["responded"]) == (7, 6) and b["R"] == pytest.approx(6 / 7)
+    (dim,) = result["dimensions"]
+    # the interval's finite-population correction sees Alpha as a census (1 - 6/6 = 0), never
+    # as more than one (1 - 6/4 < 0 would make a variance negative)
+    assert dim["ci_low"] <= dim["G"] <= dim["ci_high"]
