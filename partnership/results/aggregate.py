@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     ColumnElement,
     Integer,
@@ -179,6 +180,10 @@ class _Packing:
 
 
 WORD_BITS = 62  # packed sums are signed 64-bit integers on both databases
+#: PostgreSQL reads each answer's contribution from a constant array when the version's item
+#: ids and scale span at most this many entries (else a CASE over the items, as on SQLite).
+LOOKUP_ENTRIES = 1 << 14
+INT8_ARRAY = ARRAY(BigInteger)
 #: Up to this many possible (segment, value) keys of a field, persons are counted with
 #: ``np.bincount`` (an array of that many counts); beyond, by sorting (``np.unique``).
 BINCOUNT_KEYS = 1 << 16
@@ -246,22 +251,49 @@ def _plan(items: tuple[ItemSpec, ...], ids: dict[str, int], dialect: str) -> _Pl
             expr = case((Answer.value.between(spec.scale_min, spec.scale_max), expr), else_=0)
         return expr
 
-    words = [
-        cast(
-            func.sum(
-                case(
-                    {
-                        literal_column(str(item_id), Integer): contribution(item_id, m, b)
-                        for item_id, (m, b) in terms.items()
-                    },
-                    value=Answer.item_id,
-                    else_=literal_column("0", BigInteger),
-                )
-            ),
-            BigInteger,
-        ).label(f"w{n}")
-        for n, terms in enumerate(pack.terms)
-    ]
+    first, last = min(by_id), max(by_id)
+    span = high - low + 1
+    item_filter: list[ColumnElement[bool]] = []
+    if dialect == "postgresql" and (last - first + 1) * span <= LOOKUP_ENTRIES:
+        # PostgreSQL: what each answer adds, read from a constant array indexed by item and
+        # value (one subscript per answer instead of a CASE over every item)
+        def lookup(terms: dict[int, list[int]]) -> ColumnElement[int]:
+            table = [
+                x * terms[i][0] + terms[i][1]
+                if i in terms and by_id[i].scale_min <= x <= by_id[i].scale_max
+                else 0
+                for i in range(first, last + 1)
+                for x in range(low, high + 1)
+            ]
+            index = (Answer.item_id - literal_column(str(first))) * literal_column(str(span))
+            index = index + Answer.value + literal_column(str(1 - low))
+            array = literal_column("('{" + ",".join(map(str, table)) + "}'::int8[])", INT8_ARRAY)
+            return array[index]  # PostgreSQL arrays count from 1
+
+        words = [
+            cast(func.sum(lookup(terms)), BigInteger).label(f"w{n}")
+            for n, terms in enumerate(pack.terms)
+        ]
+        item_filter.append(
+            Answer.item_id.between(literal_column(str(first)), literal_column(str(last)))
+        )
+    else:
+        words = [
+            cast(
+                func.sum(
+                    case(
+                        {
+                            literal_column(str(item_id), Integer): contribution(item_id, m, b)
+                            for item_id, (m, b) in terms.items()
+                        },
+                        value=Answer.item_id,
+                        else_=literal_column("0", BigInteger),
+                    )
+                ),
+                BigInteger,
+            ).label(f"w{n}")
+            for n, terms in enumerate(pack.terms)
+        ]
     # SQLite walks the survey's responses in rowid order (index on survey_id) and streams
     # the groups; PostgreSQL hashes them on the primary key
     per_response = literal_column("responses.rowid") if dialect == "sqlite" else Response.id
@@ -272,6 +304,7 @@ def _plan(items: tuple[ItemSpec, ...], ids: dict[str, int], dialect: str) -> _Pl
         .where(
             Response.survey_id == bindparam("survey_id", type_=Integer),
             Answer.value.between(literal_column(str(low)), literal_column(str(high))),
+            *item_filter,
         )
         .group_by(per_response)
     )

@@ -58,8 +58,11 @@ def _person_key(p):  # type: ignore[no-untyped-def]
     ids=["counted-1", "counted-2", "sorted-3"],
 )
 def test_sql_aggregate_equals_the_reference_on_random_data(app, seed, bincount_keys, monkeypatch):
-    # both ways of counting persons per segment and value: an array of counts, or sorting
+    # both ways of counting persons per segment and value: an array of counts, or sorting;
+    # and on PostgreSQL both ways of summing: a constant lookup array, or a CASE per item
     monkeypatch.setattr(aggregate, "BINCOUNT_KEYS", bincount_keys)
+    monkeypatch.setattr(aggregate, "LOOKUP_ENTRIES", bincount_keys and aggregate.LOOKUP_ENTRIES)
+    monkeypatch.setattr(aggregate, "_plans", {})
     rng = random.Random(seed)
     partnership = make_partnership()
     instrument, version = make_instrument(
