@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := app
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# links in the demo's output and emails point here (PARTNERSHIP_BASE_URL overrides)
+BASE_URL ?= $(or $(PARTNERSHIP_BASE_URL),http://$(HOST):$(PORT))
 
 .PHONY: demo test run lint migrate ci bench clean
 
@@ -20,11 +22,11 @@ $(STAMP): pyproject.toml
 ## demo: start the app on SQLite with the demo partnership (login printed)
 demo: $(STAMP)
 	@PARTNERSHIP_ENV=development $(PY) -m flask db upgrade
-	@PARTNERSHIP_ENV=development $(PY) -m flask demo
-	@echo "Open http://$(HOST):$(PORT)/ (Ctrl+C stops)."
-	@PARTNERSHIP_ENV=development $(PY) -m flask outbox send --loop & \
+	@PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m flask demo
+	@echo "Open $(BASE_URL)/ (Ctrl+C stops)."
+	@PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m flask outbox send --loop & \
 	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
-	  PARTNERSHIP_ENV=development $(PY) -m gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
+	  PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
 
 ## test: the whole suite (SQLite; PostgreSQL and Chromium tests skip with a note when missing)
 test: $(STAMP)
