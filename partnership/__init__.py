@@ -216,4 +216,5 @@ PARTNERSHIP_NAV = [
     ("surveys", "Cycles & surveys", "surveys.index"),
     ("kpis", "KPIs", "kpis.index"),
     ("instruments", "Instruments", "instruments.index"),
+    ("thresholds", "Thresholds", "partnerships.thresholds"),
 ]

@@ -3,53 +3,18 @@ local KPI's organization, links to shared KPIs only)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import FloatField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import TextInput
 
-from partnership.forms import choices
+from partnership.forms import NumberField, choices
 from partnership.kpis.models import DIRECTIONS, SCOPES, Kpi, KpiValue
 from partnership.kpis.services import Entry
 
-NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-NUMBER_MESSAGE = "Enter a number with a decimal point and no thousands separators, e.g. 92.5."
 NONE = 0  # the "none" choice of the organization and link selects
-
-
-class NumberField(FloatField):
-    """A number typed with a decimal point (92.5, 4200000); empty is None. Spelled-out
-    infinities, NaN and thousands separators are refused rather than guessed."""
-
-    widget = TextInput()
-
-    def __init__(self, label: str | None = None, validators: Any = None, **kwargs: Any) -> None:
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
-        super().__init__(label, validators, invalid_value_message=NUMBER_MESSAGE, **kwargs)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        if self.data is None:
-            return ""
-        return f"{Decimal(repr(float(self.data))).normalize():f}"
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist:
-            return
-        text = str(valuelist[0]).strip()
-        if not text:
-            self.data = None
-            return
-        if not NUMBER.fullmatch(text):
-            self.data = None
-            raise ValueError(NUMBER_MESSAGE)
-        self.data = float(text)
 
 
 class KpiForm(FlaskForm):

@@ -12,6 +12,7 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Email,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -19,8 +20,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from partnership.forms import choices
+from partnership.forms import NumberField, choices
 from partnership.partnerships.models import LEVELS
+from partnership.partnerships.services import THRESHOLDS, Threshold
 
 
 class PartnershipForm(FlaskForm):
@@ -99,4 +101,40 @@ class ImportForm(FlaskForm):
 class CoachForm(FlaskForm):
     email = EmailField(
         "Coach's email", validators=[DataRequired(), Email(check_deliverability=False)]
+    )
+
+
+class ThresholdsForm(FlaskForm):
+    """The early-warning thresholds, one field per ``services.THRESHOLDS`` entry, typed as the
+    coach reads them (shares as percentages). Checks numbers and ranges; the service checks
+    them again with the rules between fields (red stricter than amber) and ``Settings``."""
+
+    def typed(self) -> dict[str, float | None]:
+        """What the coach typed, by threshold name."""
+        return {spec.name: self[spec.name].data for spec in THRESHOLDS}
+
+
+def _in_range(spec: Threshold):  # type: ignore[no-untyped-def]
+    def check(_form: FlaskForm, field: NumberField) -> None:
+        if field.data is not None:
+            problem = spec.check(field.data)
+            if problem:
+                raise ValidationError(problem)
+
+    return check
+
+
+for _spec in THRESHOLDS:
+    setattr(
+        ThresholdsForm,
+        _spec.name,
+        NumberField(
+            _spec.field_label,
+            validators=[
+                InputRequired(
+                    message=f"Enter a number (the default is {_spec.show(_spec.default)})."
+                ),
+                _in_range(_spec),
+            ],
+        ),
     )

@@ -3,13 +3,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from partnership.forms import choices
+from partnership.forms import attach_error, choices
 from partnership.partnerships import services
 from partnership.partnerships.forms import (
     CoachForm,
     ImportForm,
     PartnershipForm,
     StakeholderForm,
+    ThresholdsForm,
     parse_functions,
 )
 from partnership.partnerships.models import DEFAULT_FUNCTIONS, Stakeholder
@@ -81,6 +82,9 @@ def show(partnership_id: int):  # type: ignore[no-untyped-def]
         partnership=partnership,
         counts=counts,
         members=services.members(partnership),
+        threshold_overrides=sum(
+            row.is_override for row in services.current_thresholds(partnership).values()
+        ),
     )
 
 
@@ -288,3 +292,70 @@ def export_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=stakeholders-{partnership.id}.csv"},
     )
+
+
+# --- scoring thresholds -------------------------------------------------------------------
+
+
+def _thresholds_page(partnership, form: ThresholdsForm | None, status: int = 200):  # type: ignore[no-untyped-def]
+    current = services.current_thresholds(partnership)
+    groups = [
+        (key, title, about, [current[t.name] for t in services.THRESHOLDS if t.rule == key])
+        for key, title, about in services.THRESHOLD_RULES
+    ]
+    return render_template(
+        "partnerships/thresholds.html",
+        partnership=partnership,
+        form=form,
+        groups=groups,
+        overridden=[row for row in current.values() if row.is_override],
+    ), status
+
+
+def _can_edit(partnership) -> bool:  # type: ignore[no-untyped-def]
+    return not partnership.is_archived and _user().role != "steering"
+
+
+@bp.get("/partnerships/<int:partnership_id>/thresholds")
+@login_required
+def thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
+    """The early-warning thresholds: a form for coaches, read-only for steering members and on
+    an archived partnership."""
+    partnership = services.get_partnership_or_404(_user(), partnership_id)
+    form = None
+    if _can_edit(partnership):
+        current = services.current_thresholds(partnership)
+        form = ThresholdsForm(
+            data={name: row.spec.to_typed(row.value) for name, row in current.items()}
+        )
+    return _thresholds_page(partnership, form)
+
+
+@bp.post("/partnerships/<int:partnership_id>/thresholds")
+@login_required
+def save_thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    form = ThresholdsForm()
+    if form.validate_on_submit():
+        try:
+            changed = services.save_thresholds(partnership, form.typed())
+        except services.ThresholdsRefused as exc:
+            for name, message in exc.errors:
+                attach_error(form, message, name)
+        else:
+            flash(
+                f"Thresholds saved: {len(changed)} differ from the scoring.md defaults. They apply "
+                "to surveys closed from now on and to a re-score.",
+                "success",
+            )
+            return redirect(url_for("partnerships.thresholds", partnership_id=partnership.id))
+    return _thresholds_page(partnership, form, 400)
+
+
+@bp.post("/partnerships/<int:partnership_id>/thresholds/restore")
+@login_required
+def restore_thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
+    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    services.restore_default_thresholds(partnership)
+    flash("Thresholds restored to the scoring.md defaults.", "success")
+    return redirect(url_for("partnerships.thresholds", partnership_id=partnership.id))
