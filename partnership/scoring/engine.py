@@ -246,13 +246,17 @@ def _org_dimension(
     split = favorable_split(hists) if split_ok else None
     agr = agreement(hists, items[0].points, stats.n) if ok and items else None
 
+    # a dimension without items (a coach added it, no question yet) has nothing to compute
+    # from: not applicable, whoever answered; not "below the threshold"
+    missing = NOT_APPLICABLE if not items else BELOW_THRESHOLD
+
     def from_split(attr: str) -> Reported[float]:
         if split is None:
-            return _hidden(NOT_COMPUTABLE if split_ok else BELOW_THRESHOLD)
+            return _hidden(NOT_COMPUTABLE if split_ok else missing)
         return Reported(getattr(split, attr))
 
     def stat(value: float | int | None) -> Reported:
-        return Reported.of(value, NOT_COMPUTABLE) if ok else _hidden(BELOW_THRESHOLD)
+        return Reported.of(value, NOT_COMPUTABLE) if ok else _hidden(missing)
 
     result = OrgDimensionResult(
         org=org,
@@ -288,7 +292,7 @@ def _dimension(ix: _Data, dim: str, settings: Settings) -> DimensionResult:
         "health": _hidden(NOT_COMPUTABLE),
     }
     if not (a.S.shown and b.S.shown):
-        hidden = _hidden(BELOW_THRESHOLD)
+        hidden = _hidden(NOT_APPLICABLE if not items else BELOW_THRESHOLD)
         return DimensionResult(
             **common,
             J=hidden,
@@ -330,6 +334,8 @@ def _cell(
     ix: _Data, by: str, dim: str, org: str, name: str, reason: str | None, mg: int
 ) -> BreakdownCell:
     st = ix.stats(dim, _segment_filter(org, by, name))
+    if reason is not None and not ix.data.dimension_items(dim):
+        reason = NOT_APPLICABLE  # nobody can have a score in a dimension without items
     if reason is not None:
         return BreakdownCell(by, dim, org, name, _hidden(reason), _hidden(reason), False)
     return BreakdownCell(

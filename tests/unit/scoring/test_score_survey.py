@@ -202,6 +202,22 @@ def test_not_applicable_everywhere():
     check_reasons(result.to_dict())
 
 
+def test_a_dimension_without_items_is_not_applicable_not_below_the_threshold():
+    # a coach added "trust" to the instrument but no question yet; six people on each side
+    # answered the rest: nothing is withheld for privacy, there is simply nothing to score
+    responses = same_answers(EXEC, [4] * 6, "A") + same_answers(EXEC, [3] * 6, "B")
+    result = score_survey(build(EXEC, responses, dims=("execution", "trust")), Settings())
+    trust = result.dimension("trust")
+    assert trust.item_count == 0
+    for rep in (trust.J, trust.G, trust.g, trust.org("A").S, trust.org("B").n):
+        assert rep.reason == NOT_APPLICABLE
+    assert trust.org("A").favorable.reason == NOT_APPLICABLE
+    cells = [c for c in result.by_function + result.by_level if c.dimension == "trust"]
+    assert cells and {c.S.reason for c in cells} == {NOT_APPLICABLE}
+    assert result.dimension("execution").org("A").S.value == 75
+    check_reasons(result.to_dict())
+
+
 def test_person_with_too_few_answers_counts_in_split_not_in_score():
     # 3 items need 2 answers. Four full persons (all 4 = 75) and two who answered one item
     # with 1 (0). n = 4 < 5: S withheld; but 6 persons stand behind the split of 14 answers.
