@@ -55,7 +55,8 @@ class ItemForm(FlaskForm):
     sign = SelectField(
         "Early-warning sign",
         choices=choices([(NO_DIMENSION, "None"), *((str(n), f"Sign {n}") for n in range(1, 11))]),
-        description="Only for frequency items of a plan-and-execution check.",
+        description="Only for frequency items of a plan-and-execution check. A sign is always "
+        "scored as “more often is worse”, so it is saved reverse-keyed.",
     )
     help = StringField("Hint under the question", validators=[Optional()])
 

@@ -618,7 +618,9 @@ def _validate_item(
         text=text,
         dimension=dimension,
         help=help_text,
-        is_reverse=bool(data.is_reverse) and kind in catalog.SCORED_KINDS,
+        # an early-warning sign is always scored "more often is worse" (scoring.md section 1),
+        # so it is stored reverse-keyed whatever the box said
+        is_reverse=(bool(data.is_reverse) or sign is not None) and kind in catalog.SCORED_KINDS,
         allow_na=bool(data.allow_na) and kind != "comment",
         is_required=bool(data.is_required),
         sign=sign,

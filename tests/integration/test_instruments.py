@@ -585,3 +585,23 @@ def test_a_version_an_open_survey_uses_is_copied_before_reorder_or_removal(coach
     assert [i.key for i in ordered(v1_again)] == keys
     page = client.get(base(partnership)).get_data(as_text=True)
     assert "1 survey" in page and "in use" in page
+
+
+def test_an_early_warning_sign_is_saved_reverse_keyed_whatever_the_box_says(coach_setup):
+    """scoring.md section 1: every frequency item of the early-warning check is scored with
+    more often = worse. Unticking "reverse-keyed" on a sign cannot change that, so the editor
+    stores what scoring does instead of a box that has no effect."""
+    client, partnership = coach_setup
+    response = client.post(f"{base(partnership)}/{builtin('plan-execution-check').id}/clone")
+    assert response.status_code == 302
+    clone = db.session.scalar(select(Instrument).where(Instrument.partnership_id == partnership.id))
+    sign_item = next(i for i in ordered(latest_version(clone)) if i.sign)
+    assert sign_item.is_reverse
+    data = item_form(sign_item)
+    del data["is_reverse"]  # the coach unticks the box
+    edited = client.post(f"{base(partnership)}/{clone.id}/items/{sign_item.id}/edit", data=data)
+    assert edited.status_code == 302
+    again = next(i for i in ordered(latest_version(clone)) if i.key == sign_item.key)
+    assert again.sign == sign_item.sign and again.is_reverse
+    form = client.get(f"{base(partnership)}/{clone.id}/items/{again.id}/edit")
+    assert "saved reverse-keyed" in form.get_data(as_text=True)
