@@ -8,14 +8,13 @@ import json
 import pytest
 from sqlalchemy import select
 
-from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.partnerships.models import Membership
 from partnership.results import services
 from partnership.results.models import AccessLog, ApiToken
-from partnership.surveys.signals import survey_closed
 from tests.factories import login, make_partnership, make_user
 from tests.integration.test_results_builders import (
+    close,
     hand_example,
     invite,
     make_instrument,
@@ -27,15 +26,6 @@ from tests.integration.test_results_builders import (
 NOT_FOUND = {"error": "not found", "reason": "No such resource, or no access to it."}
 
 
-def _closed_example(partnership):  # type: ignore[no-untyped-def]
-    survey = hand_example(partnership, state="open")
-    survey.state, survey.closed_at = "closed", utcnow()
-    db.session.flush()
-    survey_closed.send(survey)
-    db.session.commit()
-    return survey
-
-
 def _url(survey) -> str:  # type: ignore[no-untyped-def]
     return f"/api/v1/partnerships/{survey.partnership_id}/surveys/{survey.id}/results"
 
@@ -45,7 +35,7 @@ def _bearer(raw: str) -> dict[str, str]:
 
 
 def test_without_credentials_the_api_answers_401_in_json(client):
-    survey = _closed_example(make_partnership())
+    survey = close(hand_example(make_partnership(), state="open"))
     response = client.get(_url(survey))
     assert response.status_code == 401
     assert response.get_json()["error"] == "unauthorized"
@@ -59,7 +49,7 @@ def test_without_credentials_the_api_answers_401_in_json(client):
 
 def test_a_token_of_the_partnership_reads_its_results_and_is_logged(client):
     partnership = make_partnership()
-    survey = _closed_example(partnership)
+    survey = close(hand_example(partnership, state="open"))
     token, raw = services.create_api_token(partnership, "BI dashboard", None)
     assert token.token_hash != raw and raw not in token.token_hash
     assert token.prefix == raw[:6]
@@ -77,7 +67,10 @@ def test_a_token_of_the_partnership_reads_its_results_and_is_logged(client):
 
 def test_a_token_opens_only_its_own_partnership_and_stops_when_revoked(client):
     mine, other = make_partnership(), make_partnership()
-    my_survey, other_survey = _closed_example(mine), _closed_example(other)
+    my_survey, other_survey = (
+        close(hand_example(mine, state="open")),
+        close(hand_example(other, state="open")),
+    )
     _token, raw = services.create_api_token(mine, "script", None)
     # another partnership's survey, with the real partnership id or with mine: 404, same body
     for url in (
@@ -106,7 +99,7 @@ def test_a_token_opens_only_its_own_partnership_and_stops_when_revoked(client):
 def test_signed_in_members_read_outsiders_get_the_same_404(client):
     owner, outsider, steering = make_user(), make_user(), make_user(role="steering")
     partnership = make_partnership(owner)
-    survey = _closed_example(partnership)
+    survey = close(hand_example(partnership, state="open"))
     db.session.add(Membership(partnership_id=partnership.id, user_id=steering.id, role="steering"))
     db.session.commit()
 
@@ -129,7 +122,7 @@ def test_signed_in_members_read_outsiders_get_the_same_404(client):
 def test_the_cycle_export_holds_each_survey_by_lineage(client):
     owner = make_user()
     partnership = make_partnership(owner)
-    pulse = _closed_example(partnership)  # the partnership's own instrument
+    pulse = close(hand_example(partnership, state="open"))  # the partnership's own instrument
     builtin, version = make_instrument(None, builtin_key="plan-execution-check", name="Check")
     check = make_survey(partnership, builtin, version, cycle=pulse.cycle, state="open")
     invite(check, "A", 5)
@@ -180,10 +173,7 @@ def test_the_published_schema_describes_both_answers(client):
 
     open_payload = client.get(_url(survey)).get_json()
     assert schema_errors(open_payload, schema) == []
-    survey.state, survey.closed_at = "closed", utcnow()
-    db.session.flush()
-    survey_closed.send(survey)
-    db.session.commit()
+    close(survey)
     closed_payload = client.get(_url(survey)).get_json()
     assert closed_payload["result"]["organizations"]["A"]["signs"]  # the rich parts are there
     assert closed_payload["result"]["items"] and closed_payload["result"]["signals"]

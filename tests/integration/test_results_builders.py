@@ -24,6 +24,7 @@ from partnership.surveys.models import (
     hash_token,
     new_token,
 )
+from partnership.surveys.signals import survey_closed
 
 _seq = itertools.count(1)
 PULSE = ("cultural", "market", "execution", "governance", "communication")
@@ -220,6 +221,17 @@ def respond(
     if commit:
         db.session.commit()
     return response
+
+
+def close(survey: Survey) -> Survey:
+    """What close_survey does: mark it closed and send the signal (which freezes the snapshot)
+    in the same transaction."""
+    survey.state = "closed"
+    survey.closed_at = utcnow()
+    db.session.flush()
+    survey_closed.send(survey)
+    db.session.commit()
+    return survey
 
 
 def rows(

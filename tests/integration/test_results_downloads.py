@@ -7,31 +7,20 @@ import re
 
 from sqlalchemy import func, select
 
-from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.partnerships.models import Membership
 from partnership.results.models import ApiToken
 from partnership.surveys.models import hash_token
-from partnership.surveys.signals import survey_closed
 from tests.factories import login, make_partnership, make_user
-from tests.integration.test_results_builders import hand_example, read_csv, read_xlsx
+from tests.integration.test_results_builders import close, hand_example, read_csv, read_xlsx
 
 TOKEN_IN_PAGE = re.compile(r'<pre class="token-value"[^>]*><code>([A-Za-z0-9_-]{40,})</code>')
-
-
-def _closed(partnership):  # type: ignore[no-untyped-def]
-    survey = hand_example(partnership, state="open")
-    survey.state, survey.closed_at = "closed", utcnow()
-    db.session.flush()
-    survey_closed.send(survey)
-    db.session.commit()
-    return survey
 
 
 def test_coach_creates_a_token_sees_it_once_and_it_works(client):
     coach = make_user(name="Carla Coach")
     partnership = make_partnership(coach)
-    survey = _closed(partnership)
+    survey = close(hand_example(partnership, state="open"))
     login(client, coach)
     page = client.get(f"/partnerships/{partnership.id}/api-tokens")
     assert page.status_code == 200 and "No tokens yet" in page.get_data(as_text=True)
@@ -147,7 +136,7 @@ def test_a_token_of_another_partnership_cannot_be_revoked_through_mine(client):
 def test_csv_and_xlsx_never_hand_a_formula_to_a_spreadsheet(client):
     coach = make_user()
     partnership = make_partnership(coach, org_a_name='=HYPERLINK("http://evil.example","x")')
-    survey = _closed(partnership)
+    survey = close(hand_example(partnership, state="open"))
     login(client, coach)
     base = f"/partnerships/{partnership.id}/surveys/{survey.id}/results"
     (table, _signals) = read_csv(client.get(base + ".csv").data)

@@ -18,10 +18,10 @@ from partnership.partnerships.models import Membership
 from partnership.results import services
 from partnership.results.models import AccessLog, Snapshot
 from partnership.surveys.models import Comment, Survey
-from partnership.surveys.signals import survey_closed
 from tests.factories import login, make_partnership, make_user
 from tests.integration.test_results_builders import (
     HAND_B,
+    close,
     hand_example,
     invite,
     make_instrument,
@@ -32,15 +32,6 @@ from tests.integration.test_results_builders import (
 )
 
 T_975_DF10 = 2.228138851986274  # Student t quantile t(0.975, df = 10), from any t table
-
-
-def _close(survey: Survey) -> None:
-    """What close_survey does: mark it closed and send the signal in the same transaction."""
-    survey.state = "closed"
-    survey.closed_at = utcnow()
-    db.session.flush()
-    survey_closed.send(survey)
-    db.session.commit()
 
 
 def _api(client, survey: Survey) -> dict:  # type: ignore[no-untyped-def]
@@ -67,7 +58,7 @@ def test_hand_computed_example_is_exported_with_the_same_numbers_everywhere(clie
     coach = make_user()
     partnership = make_partnership(coach)
     survey = hand_example(partnership, state="open")
-    _close(survey)
+    close(survey)
     login(client, coach)
     payload = _api(client, survey)
     result = payload["result"]
@@ -198,7 +189,7 @@ def test_an_organization_below_the_threshold_is_null_with_reasons_in_api_csv_and
     coach = make_user()
     partnership = make_partnership(coach)
     survey = hand_example(partnership, b_rows=HAND_B[:3], state="open")  # B: 3 respondents
-    _close(survey)
+    close(survey)
     login(client, coach)
     result = _api(client, survey)["result"]
     (ex,) = result["dimensions"]
@@ -272,7 +263,7 @@ def test_no_group_below_min_group_shows_anywhere_in_the_payload(client):
                 commit=False,
             )
     db.session.commit()
-    _close(survey)
+    close(survey)
     login(client, coach)
     result = _api(client, survey)["result"]
     assert_no_small_group(result)
@@ -288,7 +279,7 @@ def test_snapshot_at_close_survives_edits_until_an_explicit_rescore(client, runn
     coach = make_user()
     partnership = make_partnership(coach)
     survey = hand_example(partnership, state="open")
-    _close(survey)
+    close(survey)
     snap = services.current_snapshot(survey)
     assert (snap.version, snap.reason, snap.created_by_id) == (1, "close", None)
 
@@ -343,7 +334,7 @@ def test_a_rescore_keeps_hidden_what_the_previous_version_hid(client):
         for n in range(people):
             respond(survey, org, dict.fromkeys(keys, 1 + n % 5), function=function, commit=False)
     db.session.commit()
-    _close(survey)
+    close(survey)
     login(client, coach)
 
     def hidden(result: dict) -> dict:  # type: ignore[type-arg]
@@ -382,7 +373,7 @@ def test_the_coach_rescores_from_the_results_page_and_steering_cannot(client):
     assert "Only a closed survey can be re-scored" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Snapshot)) == 0
 
-    _close(survey)
+    close(survey)
     partnership.min_group = 7  # A's 6 and B's 6 are now too few
     db.session.commit()
     page = client.get(page_url).get_data(as_text=True)
@@ -456,14 +447,14 @@ def test_history_comes_from_earlier_closed_surveys_of_the_same_lineage(client):
         for org in "AB":
             for _ in range(5):  # everyone 100 in execution: J = 100
                 respond(survey, org, {"execution-1": 5, "execution-2": 1, "execution-3": 5})
-        _close(survey)
+        close(survey)
         survey.closed_at = now - dt.timedelta(days=days)
         db.session.commit()
         return survey
 
     earlier("2025-Q4", 60)
     earlier("2026-Q1", 30)
-    _close(current)
+    close(current)
     result = services.current_snapshot(current).data
     trend = [s for s in result["signals"] if s["rule"] == "TREND"]
     # J fell from 100 (t-1 and t-2) to 62.5: a drop of 37.5 >= 10 in one cycle -> red
@@ -479,7 +470,7 @@ def test_a_comment_hidden_after_the_close_leaves_the_export(client):
     coach = make_user()
     partnership = make_partnership(coach)
     survey = hand_example(partnership, state="open")
-    _close(survey)
+    close(survey)
     login(client, coach)
     comments = _api(client, survey)["result"]["organizations"]["A"]["comments"]
     assert len(comments) == 2
@@ -496,7 +487,7 @@ def test_every_download_and_export_is_in_the_access_log(client):
     coach = make_user(name="Carla Coach")
     partnership = make_partnership(coach)
     survey = hand_example(partnership, state="open")
-    _close(survey)
+    close(survey)
     login(client, coach)
     _api(client, survey)
     _files(client, survey)
@@ -566,7 +557,7 @@ def test_erasing_people_who_answered_keeps_participation_at_most_100_percent(cli
         )
         == 0
     )
-    _close(survey)
+    close(survey)
     login(client, coach)
     result = _api(client, survey)["result"]
     a, b = result["organizations"]["A"], result["organizations"]["B"]

@@ -10,16 +10,14 @@ import re
 import pytest
 from sqlalchemy import select
 
-from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.partnerships import services
 from partnership.partnerships.models import Membership, Partnership
 from partnership.results.services import current_snapshot, settings_for
 from partnership.scoring import Settings
 from partnership.surveys.models import Survey
-from partnership.surveys.signals import survey_closed
 from tests.factories import login, make_partnership, make_user
-from tests.integration.test_results_builders import hand_example
+from tests.integration.test_results_builders import close, hand_example
 
 
 def _url(partnership: Partnership, suffix: str = "") -> str:
@@ -40,15 +38,6 @@ def _value(html: str, name: str) -> str | None:
 def _stored(partnership: Partnership) -> dict:  # type: ignore[type-arg]
     db.session.expire_all()
     return dict(db.session.get(Partnership, partnership.id).thresholds or {})
-
-
-def _close(survey: Survey) -> None:
-    """What close_survey does: mark it closed and send the signal in the same transaction."""
-    survey.state = "closed"
-    survey.closed_at = utcnow()
-    db.session.flush()
-    survey_closed.send(survey)
-    db.session.commit()
 
 
 def _with_steering(partnership: Partnership):  # type: ignore[no-untyped-def]
@@ -323,7 +312,7 @@ def test_a_raised_level_threshold_changes_the_signals_of_surveys_closed_afterwar
     coach = make_user()
     partnership = make_partnership(coach)
     before = hand_example(partnership, state="open", label="2026-Q1")
-    _close(before)
+    close(before)
     assert ("LEVEL", "amber") not in _signals(before)
 
     login(client, coach)
@@ -332,7 +321,7 @@ def test_a_raised_level_threshold_changes_the_signals_of_surveys_closed_afterwar
     assert _stored(partnership) == {"level_amber": 80.0}
 
     after = hand_example(partnership, state="open", label="2026-Q2")
-    _close(after)
+    close(after)
     assert ("LEVEL", "amber") in _signals(after)
     snapshot = current_snapshot(after)
     assert snapshot.data["settings"]["level_amber"] == 80  # type: ignore[union-attr]
