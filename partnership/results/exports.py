@@ -21,7 +21,7 @@ from typing import Any
 import xlsxwriter
 
 from partnership.results.presenters import signal_subject
-from partnership.scoring import fmt_pct, fmt_score, fmt_stat
+from partnership.scoring import KPI_DIRECTION_LABELS, fmt_number, fmt_pct, fmt_score, fmt_stat
 from partnership.spreadsheet import safe_text
 from partnership.timefmt import short_when
 
@@ -48,6 +48,21 @@ COLUMNS = (
 ORG_KEYS = ("n", "S", "s", "favorable", "neutral", "unfavorable", "rwg", "AD")
 JOINT_KEYS = ("J", "G", "g", "ci_low", "ci_high", "confirmed", "health")
 SIGNAL_COLUMNS = ("type", "rule", "severity", "dimension", "explanation")
+KPI_COLUMNS = (
+    "KPI",
+    "kind",
+    "organization",
+    "function",
+    "direction",
+    "unit",
+    "value",
+    "target",
+    "on target",
+    "previous value",
+    "previous target",
+    "on target previously",
+    "linked to",
+)
 JOINT = "Joint"
 
 REASONS = {
@@ -128,6 +143,7 @@ class Table:
 
     rows: list[list[Cell]] = field(default_factory=list)
     signals: list[list[Cell]] = field(default_factory=list)
+    kpis: list[list[Cell]] = field(default_factory=list)  # as frozen with the snapshot
     about: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -207,8 +223,42 @@ def results_table(export: dict[str, Any]) -> Table:
                 _text(e.get("explanation") or ""),
             ]
         )
+    table.kpis = _kpi_rows(result, names)
     table.about = _about(export, result, names)
     return table
+
+
+def _kpi_number(v: float | None) -> Cell:
+    """A KPI value or target as the coach typed it (no unit: it has its own column)."""
+    return Cell() if v is None else Cell(fmt_number(v), float(v), "General")
+
+
+def _on_target(v: bool | None) -> Cell:
+    return Cell("unknown (no value)" if v is None else "yes" if v else "no")
+
+
+def _kpi_rows(result: dict[str, Any], names: dict[str, str]) -> list[list[Cell]]:
+    """The cycle's KPIs as the snapshot froze them: this cycle and the one before."""
+    kpis = [k for k in result.get("kpis") or [] if isinstance(k, dict)]
+    by_id = {str(k.get("id")): str(k.get("name") or "") for k in kpis}
+    return [
+        [
+            _text(str(k.get("name") or "")),
+            Cell("shared" if k.get("scope") == "shared" else "local"),
+            _text(names.get(str(k.get("organization")), "") if k.get("organization") else ""),
+            _text(str(k.get("function") or "")),
+            Cell(KPI_DIRECTION_LABELS.get(str(k.get("direction")), "")),
+            _text(str(k.get("unit") or "")),
+            _kpi_number(k.get("value")),
+            _kpi_number(k.get("target")),
+            _on_target(k.get("on_target")),
+            _kpi_number(k.get("value_prev")),
+            _kpi_number(k.get("target_prev")),
+            _on_target(k.get("on_target_prev")),
+            _text(by_id.get(str(k.get("linked_to")), "") if k.get("linked_to") else ""),
+        ]
+        for k in kpis
+    ]
 
 
 def _about(
@@ -262,7 +312,8 @@ def _csv_text(cell: Cell) -> str:
 
 def results_csv(export: dict[str, Any]) -> bytes:
     """The results as CSV (UTF-8 with BOM, so spreadsheets read the accents): the results
-    table, a blank line, then the signals and escalations."""
+    table, a blank line, the signals and escalations, and, when the cycle tracks KPIs, a blank
+    line and the KPI table."""
     table = results_table(export)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -273,11 +324,17 @@ def results_csv(export: dict[str, Any]) -> bytes:
     writer.writerow(SIGNAL_COLUMNS)
     for row in table.signals:
         writer.writerow([_csv_text(c) for c in row])
+    if table.kpis:
+        writer.writerow([])
+        writer.writerow(KPI_COLUMNS)
+        for row in table.kpis:
+            writer.writerow([_csv_text(c) for c in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def results_xlsx(export: dict[str, Any]) -> bytes:
-    """The results as an XLSX workbook: sheets Results, Signals and About. Numbers stay
+    """The results as an XLSX workbook: sheets Results, Signals, KPIs (when the cycle tracks
+    any) and About. Numbers stay
     numeric (rounded as on the pages); text is written as text, never as a formula."""
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(
@@ -324,6 +381,12 @@ def results_xlsx(export: dict[str, Any]) -> bytes:
     write_rows(signals, SIGNAL_COLUMNS, table.signals)
     signals.set_column(0, 3, 14)
     signals.set_column(4, 4, 100, wrap)
+
+    if table.kpis:
+        kpis = book.add_worksheet("KPIs")
+        write_rows(kpis, KPI_COLUMNS, table.kpis)
+        kpis.set_column(0, 0, 30)
+        kpis.set_column(1, 12, 14)
 
     about = book.add_worksheet("About")
     for r, (key, value) in enumerate(table.about):

@@ -17,6 +17,7 @@ from partnership.surveys.models import Cycle
 from partnership.surveys.services import close_survey
 from tests.factories import login, make_partnership, make_user
 from tests.integration.test_results_builders import (
+    csv_sections,
     hand_example,
     read_csv,
     read_xlsx,
@@ -438,13 +439,13 @@ def test_the_snapshot_keeps_kpi_values_as_they_stood_at_close_until_a_rescore(cl
     assert not [s for s in rescored["result"]["signals"] if s["rule"] == "KPI"]
 
 
-def test_csv_and_xlsx_name_the_kpi_of_a_kpi_signal(client):
+def test_csv_and_xlsx_name_the_kpi_of_a_kpi_signal_and_carry_the_kpi_table(client):
     coach = make_user()
     partnership = make_partnership(coach)
     before = _cycle(partnership, "2025-Q4")
     survey = hand_example(partnership, state="open", label="2026-Q1")
     login(client, coach)
-    shared, _local_kpi = _two_kpis(client, partnership)
+    shared, local_kpi = _two_kpis(client, partnership)
     # 90 < 95 and then 84 < 95: off target two cycles running (amber); the local KPI has no
     # value, so it is not "on target" and the red rule does not fire
     for cycle, value in ((before, "90"), (survey.cycle, "84")):
@@ -464,6 +465,26 @@ def test_csv_and_xlsx_name_the_kpi_of_a_kpi_signal(client):
     sheet = read_xlsx(client.get(base + ".xlsx").data)["Signals"]
     (xrow,) = [r for r in sheet if r[1] == "KPI"]
     assert xrow[3] == "On-time joint deliveries"
+
+    # and the KPI table itself, as the snapshot froze it: this cycle and the one before
+    *_, kpi_table = csv_sections(client.get(base + ".csv").data)
+    header, *kpi_rows = kpi_table
+    assert header[:3] == ["KPI", "kind", "organization"]
+    by_name = {r[0]: dict(zip(header, r, strict=True)) for r in kpi_rows}
+    deliveries = by_name["On-time joint deliveries"]
+    assert deliveries["kind"] == "shared" and deliveries["direction"] == "Higher is better"
+    assert (deliveries["value"], deliveries["target"], deliveries["on target"]) == (
+        "84",
+        "95",
+        "no",
+    )
+    assert (deliveries["previous value"], deliveries["on target previously"]) == ("90", "no")
+    local = by_name[local_kpi.name]
+    assert local["kind"] == "local" and local["linked to"] == "On-time joint deliveries"
+    assert local["value"] == "" and local["on target"] == "unknown (no value)"
+    xkpis = read_xlsx(client.get(base + ".xlsx").data)["KPIs"]
+    xrow = next(r for r in xkpis if r[0] == "On-time joint deliveries")
+    assert xrow[6:8] == [84.0, 95.0]  # numbers stay numbers in the workbook
 
 
 @pytest.mark.parametrize("role", ["coach", "steering"])

@@ -293,16 +293,27 @@ def hand_example(
 # --- reading the files back ---------------------------------------------------------------
 
 
-def read_csv(body: bytes) -> tuple[list[list[str]], list[list[str]]]:
-    """The results table and the signals table of a results CSV (header rows included)."""
+def csv_sections(body: bytes) -> list[list[list[str]]]:
+    """The tables of a results CSV, split at blank lines (header rows included): results,
+    signals, then KPIs when the cycle tracks any."""
     import csv
     import io
 
     text = body.decode("utf-8")
     assert text.startswith("\ufeff")
-    lines = list(csv.reader(io.StringIO(text[1:], newline="")))
-    blank = lines.index([])
-    return lines[:blank], lines[blank + 1 :]
+    sections: list[list[list[str]]] = [[]]
+    for line in csv.reader(io.StringIO(text[1:], newline="")):
+        if line:
+            sections[-1].append(line)
+        else:
+            sections.append([])
+    return sections
+
+
+def read_csv(body: bytes) -> tuple[list[list[str]], list[list[str]]]:
+    """The results table and the signals table of a results CSV (header rows included)."""
+    table, signals, *_kpis = csv_sections(body)
+    return table, signals
 
 
 def read_xlsx(body: bytes) -> dict[str, list[list[object]]]:
