@@ -18,7 +18,7 @@ from partnership.instruments import catalog, services
 from partnership.instruments.forms import NO_DIMENSION, DimensionForm, InstrumentForm, ItemForm
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.partnerships.models import Partnership
-from partnership.partnerships.services import get_partnership_or_404
+from partnership.partnerships.services import can_write, get_partnership_or_404
 from partnership.surveys.taking import survey_page_context
 from partnership.timefmt import short_date
 
@@ -36,10 +36,6 @@ def partner_marked(text: str) -> Markup:
     """Item text for the coach: escaped, with the partner placeholder shown as a marker."""
     marker = Markup('<span class="inst-partner">partner</span>')
     return marker.join(escape(part) for part in (text or "").split(catalog.PARTNER))
-
-
-def _can_write(partnership: Partnership) -> bool:
-    return not partnership.is_archived and _user().role != "steering"
 
 
 def _own_or_403(instrument: Instrument) -> None:
@@ -75,7 +71,7 @@ def index(partnership_id: int):  # type: ignore[no-untyped-def]
         partnership=partnership,
         builtins=[e for e in entries if e.instrument.is_builtin],
         own=[e for e in entries if not e.instrument.is_builtin],
-        can_write=_can_write(partnership),
+        can_write=can_write(_user(), partnership),
         kind_labels=services.KIND_LABELS,
     )
 
@@ -93,7 +89,7 @@ def _render_show(
     is_latest = version.id == latest.id
     items = sorted(version.items, key=lambda i: i.position)
     used = {d: sum(1 for i in items if i.dimension == d) for d in version.dimensions}
-    editable = _can_write(partnership) and not instrument.is_builtin and is_latest
+    editable = can_write(_user(), partnership) and not instrument.is_builtin and is_latest
     return render_template(
         "instruments/show.html",
         partnership=partnership,
@@ -110,7 +106,7 @@ def _render_show(
         kind_labels=services.KIND_LABELS,
         surveys=services.in_use(instrument, partnership),
         cloned_from=services.clone_source(instrument, partnership),
-        can_write=_can_write(partnership),
+        can_write=can_write(_user(), partnership),
         editable=editable,
         dimension_form=dimension_form or DimensionForm(),
         created=short_date(version.created_at, partnership.timezone),

@@ -12,7 +12,11 @@ from partnership.kpis import services
 from partnership.kpis.forms import KpiForm, kpi_values_form
 from partnership.kpis.models import DIRECTIONS, Kpi
 from partnership.partnerships.models import Partnership
-from partnership.partnerships.services import get_child_or_404, get_partnership_or_404
+from partnership.partnerships.services import (
+    can_write,
+    get_child_or_404,
+    get_partnership_or_404,
+)
 from partnership.scoring import fmt_number
 from partnership.surveys.models import Cycle
 
@@ -28,7 +32,7 @@ def _helpers() -> dict[str, object]:
     return {
         "number": fmt_number,
         "directions": DIRECTIONS,
-        "can_write": lambda partnership: not partnership.is_archived and _user().role != "steering",
+        "can_write": lambda partnership: can_write(_user(), partnership),
     }
 
 

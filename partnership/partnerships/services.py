@@ -93,9 +93,15 @@ def get_partnership_or_404(user: User, partnership_id: int, *, write: bool = Fal
     partnership = db.session.get(Partnership, partnership_id)
     if partnership is None or not can_access(user, partnership_id):
         abort(404)
-    if write and (partnership.is_archived or user.role == "steering"):
+    if write and not can_write(user, partnership):
         abort(403)
     return partnership
+
+
+def can_write(user: User, partnership: Partnership) -> bool:
+    """Whether the user may change the partnership: not when it is archived (read-only), and
+    not as a steering member (read-mostly). Pages use it to offer only what will be allowed."""
+    return not partnership.is_archived and user.role != "steering"
 
 
 def get_child_or_404(model: type, child_id: object, partnership: Partnership):  # type: ignore[no-untyped-def]

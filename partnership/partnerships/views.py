@@ -312,10 +312,6 @@ def _thresholds_page(partnership, form: ThresholdsForm | None, status: int = 200
     ), status
 
 
-def _can_edit(partnership) -> bool:  # type: ignore[no-untyped-def]
-    return not partnership.is_archived and _user().role != "steering"
-
-
 @bp.get("/partnerships/<int:partnership_id>/thresholds")
 @login_required
 def thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
@@ -323,7 +319,7 @@ def thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
     an archived partnership."""
     partnership = services.get_partnership_or_404(_user(), partnership_id)
     form = None
-    if _can_edit(partnership):
+    if services.can_write(_user(), partnership):
         current = services.current_thresholds(partnership)
         form = ThresholdsForm(
             data={name: row.spec.to_typed(row.value) for name, row in current.items()}

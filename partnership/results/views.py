@@ -29,7 +29,11 @@ from partnership.extensions import db
 from partnership.instruments.catalog import render_text
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.partnerships.models import Partnership
-from partnership.partnerships.services import get_child_or_404, get_partnership_or_404
+from partnership.partnerships.services import (
+    can_write,
+    get_child_or_404,
+    get_partnership_or_404,
+)
 from partnership.results import charts, presenters, services
 from partnership.surveys.models import Comment, Response, Survey
 from partnership.timefmt import short_when
@@ -222,8 +226,7 @@ def survey_results(partnership_id: int, survey_id: int):  # type: ignore[no-unty
         "version_number": version.number if version else None,
         "opened_at": _local(partnership, survey.opened_at),
         "closed_at": _local(partnership, survey.closed_at),
-        "can_hide": not partnership.is_archived and _user().role != "steering",
-        "can_rescore": not partnership.is_archived and _user().role != "steering",
+        "can_edit": can_write(_user(), partnership),  # hide comments, re-score
         "page": None,
         "open_orgs": None,
         "snapshot": None,

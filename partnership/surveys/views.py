@@ -10,7 +10,11 @@ from flask_login import current_user, login_required
 
 from partnership.forms import attach_error, choices
 from partnership.partnerships.models import LEVELS, Partnership
-from partnership.partnerships.services import get_child_or_404, get_partnership_or_404
+from partnership.partnerships.services import (
+    can_write,
+    get_child_or_404,
+    get_partnership_or_404,
+)
 from partnership.scoring.format import fmt_pct
 from partnership.surveys import services
 from partnership.surveys.emails import format_local
@@ -42,7 +46,7 @@ def _helpers() -> dict[str, object]:
         "local_date": local_date,
         "pct": fmt_pct,
         "state_badges": STATE_BADGES,
-        "can_write": lambda partnership: not partnership.is_archived and _user().role != "steering",
+        "can_write": lambda partnership: can_write(_user(), partnership),
     }
 
 
