@@ -737,41 +737,23 @@ def heatmap(
         for j in range(len(cols)):
             x = label_w + cell_w * j
             v = values[i][j] if i < len(values) and j < len(values[i]) else None
-            if _present(v):
-                fill = heat_color(float(v))  # type: ignore[arg-type]
-                chart.add(
-                    Rect(
-                        x + 1,
-                        y + 1,
-                        cell_w - 2,
-                        cell_h - 2,
-                        fillColor=_color(fill),
-                        strokeColor=None,
-                    )
-                )
-                chart.add(
-                    _text(
-                        x + cell_w / 2,
-                        y + cell_h / 2 - 3,
-                        fmt_score(v),
-                        anchor="middle",
-                        color=_ink_for(fill),
-                    )
-                )
-            else:
-                chart.add(
-                    Rect(
-                        x + 1,
-                        y + 1,
-                        cell_w - 2,
-                        cell_h - 2,
-                        fillColor=_color(WITHHELD),
-                        strokeColor=None,
-                    )
-                )
+            shown = _present(v)
+            fill = heat_color(float(v)) if shown else WITHHELD  # type: ignore[arg-type]
+            chart.add(
+                Rect(x + 1, y + 1, cell_w - 2, cell_h - 2, fillColor=_color(fill), strokeColor=None)
+            )
+            if not shown:
                 for line in _hatch(x + 1, y + 1, cell_w - 2, cell_h - 2):
                     chart.add(line)
-                chart.add(_text(x + cell_w / 2, y + cell_h / 2 - 3, NA, anchor="middle", color=INK))
+            chart.add(
+                _text(
+                    x + cell_w / 2,
+                    y + cell_h / 2 - 3,
+                    fmt_score(v) if shown else NA,
+                    anchor="middle",
+                    color=_ink_for(fill) if shown else INK,
+                )
+            )
     # colour scale
     sx, sy = label_w, 12
     for k, v in enumerate(range(30, 91, 10)):
