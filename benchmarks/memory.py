@@ -31,22 +31,25 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.parse
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-WORKERS = 2
+from benchmarks.common import (  # noqa: E402
+    ROOT,
+    WORKERS,
+    Server,
+    database,
+    memory_kb,
+    start_gunicorn,
+)
+
 CLIENTS = 4
 MAX_PAGES = 400
 GOAL_RSS_MB = 120
@@ -58,35 +61,7 @@ _RESCORE = re.compile(r'action="([^"]+/rescore)"')
 _LINK = re.compile(r"(/s/[A-Za-z0-9_-]{20,})")
 
 
-# --- databases ------------------------------------------------------------------------------
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    """A fresh, empty database URL, removed afterwards."""
-    if kind == "sqlite":
-        folder = tempfile.mkdtemp(prefix="pp-bench-")
-        try:
-            yield "sqlite:///" + os.path.join(folder, "memory.db")
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from partnership.db import normalise_url
-
-    admin_url = normalise_url(os.environ.get("PARTNERSHIP_BENCH_DATABASE_URL", PG_ADMIN))
-    name = "pp_bench_" + secrets.token_hex(6)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+# --- the demo -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -128,92 +103,6 @@ def load_demo(url: str) -> Demo:
         item_ids = list(items)
     engine.dispose()
     return Demo(link.group(1) if link else None, int(survey_id), int(org_id), item_ids)
-
-
-# --- servers --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    port: int
-    process: subprocess.Popen  # type: ignore[type-arg]
-    log_path: str
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def log(self) -> str:
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def workers(self) -> list[int]:
-        """The master's children (Linux /proc)."""
-        found = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat") as f:
-                        ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                except OSError:
-                    continue
-                if ppid == self.process.pid:
-                    found.append(int(entry))
-        return sorted(found)
-
-
-def start_gunicorn(
-    app_spec: str, env: dict[str, str], log_path: str, probe: str, preload: bool
-) -> tuple[Server, float]:
-    """gunicorn with WORKERS sync workers; returns the server and the seconds until `probe`
-    answered 200 (what someone who opens the page right after start-up waits)."""
-    port = free_port()
-    started = time.perf_counter()
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS)]
-            + (["--preload"] if preload else [])
-            + ["--bind", f"127.0.0.1:{port}", "--graceful-timeout", "2", app_spec],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(port, process, log_path)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited:\n" + server.log()[-3000:])
-        try:
-            if request(port, "GET", probe)[0] == 200:
-                return server, time.perf_counter() - started
-        except OSError:
-            pass
-        time.sleep(0.05)
-    server.stop()
-    raise RuntimeError("gunicorn did not answer:\n" + server.log()[-3000:])
-
-
-def memory_kb(pid: int) -> dict[str, int]:
-    """Rss, Pss and the private part of a process, in kB (/proc/PID/smaps_rollup)."""
-    values: dict[str, int] = {}
-    with open(f"/proc/{pid}/smaps_rollup") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) == 3 and parts[2] == "kB":
-                values[parts[0].rstrip(":")] = int(parts[1])
-    values["Private"] = values.get("Private_Clean", 0) + values.get("Private_Dirty", 0)
-    return values
 
 
 # --- the client -----------------------------------------------------------------------------
@@ -374,11 +263,11 @@ def floor_load(port: int, count: int, item_ids: list[int]) -> None:
 # --- the run --------------------------------------------------------------------------------
 
 
-def report(name: str, server: Server, ready: float) -> list[float]:
+def report(name: str, server: Server) -> list[float]:
     master = memory_kb(server.process.pid)
     workers = [memory_kb(pid) for pid in server.workers()]
     print(
-        f"  {name:<22} first page after {ready:5.2f} s; master Rss {master['Rss'] / 1024:6.1f} MB"
+        f"  {name:<22} first page after {server.ready_after:5.2f} s; master Rss {master['Rss'] / 1024:6.1f} MB"
         f" Pss {master['Pss'] / 1024:6.1f} MB"
     )
     for n, w in enumerate(workers, 1):
@@ -407,12 +296,12 @@ def main(argv: list[str] | None = None) -> int:
             }
             count = 0
             for name, preload in (("app", False), ("app --preload", True)):
-                server, ready = start_gunicorn(
-                    "app:app", app_env, os.path.join(logs, "app.log"), "/login", preload
+                server = start_gunicorn(
+                    "app:app", app_env, os.path.join(logs, "app.log"), "/login", preload=preload
                 )
                 try:
                     count = app_load(server.port, args.rounds, demo.survey_link)
-                    results[name] = report(name, server, ready)
+                    results[name] = report(name, server)
                 finally:
                     server.stop()
             floor_env = {
@@ -420,16 +309,12 @@ def main(argv: list[str] | None = None) -> int:
                 "FLOOR_SURVEY_ID": str(demo.survey_id),
                 "FLOOR_ORGANIZATION_ID": str(demo.organization_id),
             }
-            server, ready = start_gunicorn(
-                "benchmarks.floor_app:app",
-                floor_env,
-                os.path.join(logs, "floor.log"),
-                "/s/probe",
-                False,
+            server = start_gunicorn(
+                "benchmarks.floor_app:app", floor_env, os.path.join(logs, "floor.log"), "/s/probe"
             )
             try:
                 floor_load(server.port, count, demo.item_ids)
-                results["floor"] = report("floor (minimal Flask)", server, ready)
+                results["floor"] = report("floor (minimal Flask)", server)
             finally:
                 server.stop()
     finally:
