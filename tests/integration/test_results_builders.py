@@ -21,8 +21,6 @@ from partnership.surveys.models import (
     Invitation,
     Response,
     Survey,
-    hash_token,
-    new_token,
 )
 from partnership.surveys.signals import survey_closed
 
@@ -178,7 +176,6 @@ def invite(
             Invitation(
                 survey_id=survey.id,
                 stakeholder_id=person.id,
-                token_hash=hash_token(new_token()),
                 organization_id=organization.id,
                 function=function,
                 level=level,
