@@ -39,9 +39,9 @@ class IsolationCheck(HTMLParser):
 
     def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
         attributes = dict(attrs)
-        if tag in ("input", "textarea") and RLO in (attributes.get("value") or ""):
-            if "dir" not in attributes:
-                self.problems.append(f"<{tag} value=…> without dir")
+        value = attributes.get("value") or ""
+        if tag in ("input", "textarea") and RLO in value and "dir" not in attributes:
+            self.problems.append(f"<{tag} value=…> without dir")
         if tag in VOID:
             return
         self.stack.append(
