@@ -15,6 +15,7 @@ from partnership import throttle
 from partnership.accounts.emails import PASSWORD_RESET
 from partnership.accounts.models import PasswordResetToken, User
 from partnership.db import new_uuid, utcnow
+from partnership.errors import Refused
 from partnership.extensions import db
 from partnership.outbox import services as outbox
 from partnership.tokens import hash_token
@@ -28,7 +29,7 @@ MIN_PASSWORD_LENGTH = 10
 RESETS_PER_HOUR = 3
 
 
-class AccountError(ValueError):
+class AccountError(Refused):
     """A use-case refused with a message fit to show the user."""
 
 

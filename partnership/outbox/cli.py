@@ -2,11 +2,11 @@ import time
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from partnership.clitools import CommandGroup
 from partnership.outbox.services import purge, send_pending
 
-outbox_cli = AppGroup("outbox", help="Deliver queued emails; purge delivered ones.")
+outbox_cli = CommandGroup("outbox", help="Deliver queued emails; purge delivered ones.")
 
 
 def _retention_days() -> int:

@@ -136,7 +136,7 @@ class InvitationToken(Base):
 
     The hash is the key, and there is no timestamp or sequence; on SQLite the table has no
     rowid, so rows carry no insertion order either. Closing a survey evens out the number of
-    rows per invitation (`surveys.services.close_survey`), so after close the count does not
+    rows per invitation (`surveys.services.mark_closed`), so after close the count does not
     tell how many reminders someone received before answering.
     """
 

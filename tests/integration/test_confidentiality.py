@@ -16,6 +16,7 @@ from partnership.instruments.models import Item
 from partnership.models import metadata
 from partnership.outbox.models import OutboxMessage
 from partnership.outbox.services import enqueue, send_pending
+from partnership.results.services import close_survey
 from partnership.surveys import services
 from partnership.surveys.emails import INVITATION
 from partnership.surveys.models import Invitation, InvitationToken, Response, hash_token
@@ -188,7 +189,7 @@ def test_answers_on_different_days_match_only_their_whole_segment(app, client):
         )
         assert matching == segment == 3
     # After close every invitation holds as many links, whatever reminders it received.
-    services.close_survey(survey)
+    close_survey(survey)
     counts = db.session.execute(
         select(InvitationToken.invitation_id, func.count()).group_by(InvitationToken.invitation_id)
     ).all()
