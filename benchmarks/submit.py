@@ -13,8 +13,10 @@ at the same time; the client (threads, raw sockets) runs on the same machine for
 
 Prints submissions per second (page fetch + post), p50 and p99 latency of the whole submission
 and of the POST, and the ratio app/floor throughput. Checks that every successful POST (303)
-stored exactly one response with its 20 answers, and that there were no errors; exits 1
-otherwise. Target on SQLite: ratio >= 0.5.
+stored exactly one response with its 20 answers, and that there were no errors, and says so
+when not (the figures of such a run are not to be trusted). Target on SQLite: ratio >= 0.5.
+It reports; it never fails a build (exit status 0 whatever it finds: the tests, not the
+benchmarks, guard correctness, e.g. tests/integration/test_concurrent_submit.py).
 """
 
 from __future__ import annotations
@@ -548,8 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         " (the same comparison in CPU time, steadier when the machine is busy)"
     )
     if failed:
-        print("FAILED: see the lines above")
-        return 1
+        print("WARNING: the run had errors (see the lines above); its figures are not comparable")
     return 0
 
 

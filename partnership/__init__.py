@@ -113,18 +113,28 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
+    from partnership.errors import DomainError, Forbidden, NotFound
+
     def render_error(code: int, title: str, message: str) -> tuple[str, int]:
         return render_template("error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(404)
     def not_found(_e: Exception) -> tuple[str, int]:
-        return render_error(
-            404, "Page not found", "There is nothing at this address, or you have no access to it."
-        )
+        return render_error(404, NotFound.title, NOT_FOUND_MESSAGE)
 
     @app.errorhandler(403)
     def forbidden(_e: Exception) -> tuple[str, int]:
-        return render_error(403, "Not allowed", "Your account may not do this.")
+        return render_error(403, Forbidden.title, FORBIDDEN_MESSAGE)
+
+    @app.errorhandler(DomainError)
+    def domain_error(e: DomainError) -> tuple[str, int]:
+        """The one place a service's refusal a view did not catch becomes a page: not found
+        and forbidden say no more than a missing page would; the rest show their message."""
+        if isinstance(e, NotFound):
+            return not_found(e)
+        if isinstance(e, Forbidden):
+            return forbidden(e)
+        return render_error(e.status, e.title, str(e))
 
     @app.errorhandler(405)
     def not_allowed(_e: Exception) -> tuple[str, int]:
@@ -165,6 +175,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(instruments_cli)
 
+
+NOT_FOUND_MESSAGE = "There is nothing at this address, or you have no access to it."
+FORBIDDEN_MESSAGE = "Your account may not do this."
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -10,13 +10,13 @@ import click
 from alembic import command
 from alembic.config import Config
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy.engine import make_url
 
 from partnership import ROOT
+from partnership.clitools import CommandGroup
 from partnership.db import normalise_url
 
-db_cli = AppGroup("db", help="Database schema and backups.")
+db_cli = CommandGroup("db", help="Database schema and backups.")
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -444,11 +444,9 @@ def _run_survey(
                 db.session.add(Answer(response_id=response.id, item_id=item.id, value=value))
     db.session.flush()
     if closed is not None:
-        from partnership.surveys.signals import survey_closed
+        from partnership.results.services import close_survey
 
-        survey.state, survey.closed_at = "closed", closed
-        db.session.flush()
-        survey_closed.send(survey)
+        close_survey(survey, now=closed)
     return survey
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from partnership import throttle
 from partnership.accounts.models import PasswordResetToken, User
 from partnership.db import utcnow
+from partnership.errors import Refused
 from partnership.extensions import db
 from partnership.tokens import hash_token, new_token
 
@@ -25,7 +26,7 @@ MIN_PASSWORD_LENGTH = 10
 RESET_TOKEN_HOURS = 2
 
 
-class AccountError(ValueError):
+class AccountError(Refused):
     """A use-case refused with a message fit to show the user."""
 
 

@@ -2,11 +2,11 @@ import time
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from partnership.clitools import CommandGroup
 from partnership.outbox.services import send_pending
 
-outbox_cli = AppGroup("outbox", help="Deliver queued emails.")
+outbox_cli = CommandGroup("outbox", help="Deliver queued emails.")
 
 
 @outbox_cli.command("send")

@@ -13,10 +13,10 @@ from decimal import Decimal
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
-from flask import abort
 from sqlalchemy import delete, func, select
 
 from partnership.accounts.models import User
+from partnership.errors import Forbidden, NotFound, Refused
 from partnership.extensions import db
 from partnership.partnerships.models import (
     DEFAULT_FUNCTIONS,
@@ -35,7 +35,7 @@ CSV_COLUMNS = ("name", "email", "organization", "function", "level", "active")
 MAX_IMPORT_ROWS = 5000
 
 
-class PartnershipError(ValueError):
+class PartnershipError(Refused):
     """A use case refused, with a message fit for the user."""
 
 
@@ -85,16 +85,17 @@ def can_access(user: User, partnership_id: int) -> bool:
 
 
 def get_partnership_or_404(user: User, partnership_id: int, *, write: bool = False) -> Partnership:
-    """The partnership if the user may see it; 404 otherwise (never reveal that it exists).
+    """The one access check: the partnership if the user may see it, else `NotFound` (404:
+    never reveal that it exists).
 
-    With write=True an archived partnership is refused too (archived means read-only), and
-    steering members (read-mostly) may not change it.
+    With write=True a user who may see it but not change it gets `Forbidden` (403): an
+    archived partnership is read-only, and steering members are read-mostly.
     """
     partnership = db.session.get(Partnership, partnership_id)
     if partnership is None or not can_access(user, partnership_id):
-        abort(404)
+        raise NotFound("There is nothing at this address, or you have no access to it.")
     if write and not can_write(user, partnership):
-        abort(403)
+        raise Forbidden("Your account may not do this.")
     return partnership
 
 
@@ -105,10 +106,10 @@ def can_write(user: User, partnership: Partnership) -> bool:
 
 
 def get_child_or_404(model: type, child_id: object, partnership: Partnership):  # type: ignore[no-untyped-def]
-    """A row of `model` that belongs to the partnership, else 404."""
+    """A row of `model` that belongs to the partnership, else `NotFound`."""
     row = db.session.get(model, child_id)
     if row is None or getattr(row, "partnership_id", None) != partnership.id:
-        abort(404)
+        raise NotFound("There is nothing at this address, or you have no access to it.")
     return row
 
 

@@ -3,8 +3,9 @@ and participation.
 
 Every public function that changes data is one use case and commits once; helpers only flush.
 Emails are written to the outbox in the same transaction as the change that caused them, so a
-failed use case sends nothing. The scheduler calls `open_survey`, `close_survey` and
-`send_reminders` with an explicit `now`; the coach's buttons and the CLI call them too.
+failed use case sends nothing. The scheduler calls `open_survey` and `send_reminders` with an
+explicit `now`; the coach's buttons and the CLI call them too. Closing is one use case with
+freezing the results: `partnership.results.services.close_survey`, built on `mark_closed`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from partnership.accounts.models import User
 from partnership.db import utcnow
+from partnership.errors import Refused
 from partnership.extensions import db
 from partnership.instruments import services as instrument_services
 from partnership.instruments.models import Instrument, InstrumentVersion
@@ -29,7 +31,6 @@ from partnership.scoring.formulas import participation as participation_rate
 from partnership.scoring.privacy import complementary_suppression
 from partnership.surveys import emails
 from partnership.surveys.models import Cycle, Invitation, Response, Survey, hash_token, new_token
-from partnership.surveys.signals import survey_closed
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +38,9 @@ EDITABLE_STATES = ("draft", "scheduled")
 OTHER_LABEL = "other (small groups)"
 
 
-class SurveyError(ValueError):
+class SurveyError(Refused):
     """A use case refused, with a message fit for the user; `field` names the form field the
     message belongs to, when there is one."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # --- instruments (owned by partnership.instruments) ---------------------------------------
@@ -375,13 +372,10 @@ def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None
     return len(stakeholders)
 
 
-def close_survey(survey: Survey, *, now: dt.datetime | None = None) -> None:
-    """Close an open survey: no more answers are accepted. Commits.
-
-    The `survey_closed` signal is sent after the survey is marked closed and before the
-    commit, so a receiver can flush a results snapshot that commits with the close (or, if it
-    fails, the survey stays open). A closed survey is never reopened.
-    """
+def mark_closed(survey: Survey, *, now: dt.datetime | None = None) -> None:
+    """Mark an open survey closed: no more answers are accepted (flush only). A closed survey
+    is never reopened. The use case is `partnership.results.services.close_survey`, which
+    freezes the snapshot in the same transaction."""
     now = now or utcnow()
     if survey.state != "open":
         raise SurveyError("Only an open survey can be closed.")
@@ -395,14 +389,6 @@ def close_survey(survey: Survey, *, now: dt.datetime | None = None) -> None:
         db.session.rollback()
         raise SurveyError("This survey was closed in the meantime.")
     db.session.refresh(survey)
-    try:
-        survey_closed.send(survey)
-        db.session.flush()
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    log.info("survey %s closed", survey.id)
 
 
 def send_reminders(survey: Survey, *, base_url: str, now: dt.datetime | None = None) -> int:

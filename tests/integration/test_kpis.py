@@ -13,8 +13,8 @@ from partnership.extensions import db
 from partnership.kpis.models import Kpi, KpiValue
 from partnership.partnerships.models import Membership
 from partnership.results import services as results_services
+from partnership.results.services import close_survey
 from partnership.surveys.models import Cycle
-from partnership.surveys.services import close_survey
 from tests.factories import login, make_partnership, make_user
 from tests.integration.test_results_builders import (
     csv_sections,

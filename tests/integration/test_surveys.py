@@ -14,9 +14,10 @@ from partnership.extensions import db
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.outbox.models import OutboxMessage
 from partnership.partnerships.models import Membership, Partnership, Stakeholder
+from partnership.results import services as results_services
+from partnership.results.services import current_snapshot
 from partnership.surveys import services
 from partnership.surveys.models import Cycle, Invitation, Response, Survey, hash_token
-from partnership.surveys.signals import survey_closed
 from tests.factories import login, make_partnership, make_stakeholders, make_user
 
 BASE = "http://localhost"
@@ -368,22 +369,18 @@ def test_open_is_refused_when_nobody_matches(client, partnership):
 # --- closing ------------------------------------------------------------------------------
 
 
-def test_close_sends_survey_closed_before_commit_and_cannot_reopen(client, partnership):
+def test_close_freezes_the_snapshot_with_the_close_and_cannot_reopen(client, partnership):
     instrument = make_instrument(partnership)
     make_stakeholders(partnership, 2, 2)
     survey = make_survey(partnership, instrument)
     client.post(survey_url(survey, "open"))
-    seen: list[tuple[int, str, bool]] = []
 
-    def receiver(sender: Survey) -> None:
-        seen.append((sender.id, sender.state, sender.closed_at is not None))
-
-    with survey_closed.connected_to(receiver):
-        response = client.post(survey_url(survey, "close"))
+    response = client.post(survey_url(survey, "close"))
     assert response.status_code == 302
-    assert seen == [(survey.id, "closed", True)]
     db.session.expire_all()
     assert survey.state == "closed" and survey.closed_at is not None
+    snapshot = current_snapshot(survey)
+    assert snapshot is not None and (snapshot.version, snapshot.reason) == (1, "close")
 
     reopened = client.post(survey_url(survey, "open"))
     assert reopened.status_code == 400
@@ -394,19 +391,21 @@ def test_close_sends_survey_closed_before_commit_and_cannot_reopen(client, partn
     assert survey.state == "closed"
 
 
-def test_a_failing_close_receiver_leaves_the_survey_open(app, partnership):
+def test_a_failing_freeze_leaves_the_survey_open(app, partnership, monkeypatch):
     instrument = make_instrument(partnership)
     make_stakeholders(partnership, 1, 1)
     survey = make_survey(partnership, instrument)
     services.open_survey(survey, base_url=BASE)
 
-    def broken(sender: Survey) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("snapshot failed")
 
-    with survey_closed.connected_to(broken), pytest.raises(RuntimeError):
-        services.close_survey(survey)
+    monkeypatch.setattr(results_services, "freeze_snapshot", broken)
+    with pytest.raises(RuntimeError):
+        results_services.close_survey(survey)
     db.session.expire_all()
     assert survey.state == "open" and survey.closed_at is None
+    assert current_snapshot(survey) is None
 
 
 # --- reminders ----------------------------------------------------------------------------
