@@ -12,7 +12,8 @@ is written straight into the tables (Core executemany). Then, best of 3 each:
   GROUP BY item_id, value``, the least any scoring must read.
 
 It prints the times, the ratio scoring / floor and the time per respondent (flat when growth
-is linear), and exits 1 when any ratio exceeds 3 (issue 4: "<= 3x the bare aggregate").
+is linear), and a verdict against the goal of 3 (issue 4: "<= 3x the bare aggregate"). It
+reports; it never fails a build (exit status 0 whatever the ratio).
 
 PostgreSQL: a throw-away database is created next to PARTNERSHIP_BENCH_DATABASE_URL
 (default postgresql://postgres@127.0.0.1:5432/test) and dropped afterwards.
@@ -176,13 +177,10 @@ def make_survey(partnership, instrument, version, size: int, rng: random.Random)
             {
                 "survey_id": survey.id,
                 "stakeholder_id": sid,
-                "token_hash": secrets.token_hex(32),
                 "organization_id": org,
                 "function": function,
                 "level": level,
                 "is_used": i < size,
-                "reminder_count": 0,
-                "created_at": now,
             }
             for i, (sid, (org, function, level)) in enumerate(
                 zip(stakeholder_ids, segments, strict=True)
@@ -295,9 +293,9 @@ def run(kind: str, sizes: list[int]) -> int:
                     f"{t_sql * 1000:>16.1f} {t_python * 1000:>10.1f}"
                 )
         db.dispose()
-    verdict = "OK" if worst <= MAX_RATIO else "TOO SLOW"
-    print(f"worst ratio {worst:.2f} (limit {MAX_RATIO:g}): {verdict}")
-    return 0 if worst <= MAX_RATIO else 1
+    verdict = "meets the goal" if worst <= MAX_RATIO else "misses the goal"
+    print(f"worst ratio {worst:.2f} (goal <= {MAX_RATIO:g}): {verdict}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,8 +13,10 @@ at the same time; the client (threads, raw sockets) runs on the same machine for
 
 Prints submissions per second (page fetch + post), p50 and p99 latency of the whole submission
 and of the POST, and the ratio app/floor throughput. Checks that every successful POST (303)
-stored exactly one response with its 20 answers, and that there were no errors; exits 1
-otherwise. Target on SQLite: ratio >= 0.5.
+stored exactly one response with its 20 answers, and that there were no errors, and says so
+when not (the figures of such a run are not to be trusted). Target on SQLite: ratio >= 0.5.
+It reports; it never fails a build (exit status 0 whatever it finds: the tests, not the
+benchmarks, guard correctness, e.g. tests/integration/test_concurrent_submit.py).
 """
 
 from __future__ import annotations
@@ -63,7 +65,14 @@ def seed(url: str, invitations: int) -> Seed:
     from partnership.db import build_engine, utcnow
     from partnership.instruments.models import Instrument, InstrumentVersion, Item
     from partnership.partnerships.models import Organization, Partnership, Stakeholder
-    from partnership.surveys.models import Cycle, Invitation, Survey, hash_token, new_token
+    from partnership.surveys.models import (
+        Cycle,
+        Invitation,
+        InvitationToken,
+        Survey,
+        hash_token,
+        new_token,
+    )
 
     upgrade(url)
     engine = build_engine(url)
@@ -133,12 +142,23 @@ def seed(url: str, invitations: int) -> Seed:
                 {
                     "survey_id": survey.id,
                     "stakeholder_id": person,
-                    "token_hash": hash_token(token),
                     "organization_id": org_b,
                     "function": "operations",
                     "level": "individual",
                 }
-                for person, token in zip(people, tokens, strict=True)
+                for person in people
+            ],
+        )
+        invitation_ids = session.scalars(
+            select(Invitation.id)
+            .where(Invitation.survey_id == survey.id)
+            .order_by(Invitation.stakeholder_id)
+        ).all()
+        session.execute(
+            insert(InvitationToken),
+            [
+                {"token_hash": hash_token(token), "invitation_id": invitation_id}
+                for invitation_id, token in zip(invitation_ids, tokens, strict=True)
             ],
         )
         session.commit()
@@ -430,8 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         " (the same comparison in CPU time, steadier when the machine is busy)"
     )
     if failed:
-        print("FAILED: see the lines above")
-        return 1
+        print("WARNING: the run had errors (see the lines above); its figures are not comparable")
     return 0
 
 

@@ -28,6 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     check_config(app)
     register_extensions(app)
     register_blueprints(app)
+    register_email_kinds()
     register_errorhandlers(app)
     register_commands(app)
     register_security_headers(app)
@@ -110,21 +111,39 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def register_email_kinds() -> None:
+    """Every kind of email the outbox sends, each rendered by its domain at delivery
+    (partnership.outbox.services.renders). A domain that sends a new kind of email imports
+    its renderers here."""
+    import partnership.accounts.emails  # noqa: F401 - account.password_reset
+    import partnership.surveys.emails  # noqa: F401 - survey.invitation, .reminder, .test_invitation
+
+
 def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
+
+    from partnership.errors import DomainError, Forbidden, NotFound
 
     def render_error(code: int, title: str, message: str) -> tuple[str, int]:
         return render_template("error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(404)
     def not_found(_e: Exception) -> tuple[str, int]:
-        return render_error(
-            404, "Page not found", "There is nothing at this address, or you have no access to it."
-        )
+        return render_error(404, NotFound.title, NOT_FOUND_MESSAGE)
 
     @app.errorhandler(403)
     def forbidden(_e: Exception) -> tuple[str, int]:
-        return render_error(403, "Not allowed", "Your account may not do this.")
+        return render_error(403, Forbidden.title, FORBIDDEN_MESSAGE)
+
+    @app.errorhandler(DomainError)
+    def domain_error(e: DomainError) -> tuple[str, int]:
+        """The one place a service's refusal a view did not catch becomes a page: not found
+        and forbidden say no more than a missing page would; the rest show their message."""
+        if isinstance(e, NotFound):
+            return not_found(e)
+        if isinstance(e, Forbidden):
+            return forbidden(e)
+        return render_error(e.status, e.title, str(e))
 
     @app.errorhandler(405)
     def not_allowed(_e: Exception) -> tuple[str, int]:
@@ -165,6 +184,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(instruments_cli)
 
+
+NOT_FOUND_MESSAGE = "There is nothing at this address, or you have no access to it."
+FORBIDDEN_MESSAGE = "Your account may not do this."
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

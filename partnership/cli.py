@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy.engine import make_url
 
 from partnership import ROOT
+from partnership.clitools import CommandGroup
 from partnership.db import normalise_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-db_cli = AppGroup("db", help="Database schema and backups.")
+db_cli = CommandGroup("db", help="Database schema and backups.")
 
 
 def alembic_config(url: str | None = None) -> Config:

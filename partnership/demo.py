@@ -376,8 +376,6 @@ def _run_survey(
         Invitation,
         Response,
         Survey,
-        hash_token,
-        new_token,
     )
 
     survey = Survey(
@@ -406,12 +404,10 @@ def _run_survey(
                 Invitation(
                     survey_id=survey.id,
                     stakeholder_id=person.id,
-                    token_hash=hash_token(new_token()),
                     organization_id=org.id,
                     function=person.function,
                     level=person.level,
                     is_used=used,
-                    used_on=opened.date() + dt.timedelta(days=rng.randint(0, 9)) if used else None,
                 )
             )
             if not used:
@@ -444,11 +440,9 @@ def _run_survey(
                 db.session.add(Answer(response_id=response.id, item_id=item.id, value=value))
     db.session.flush()
     if closed is not None:
-        from partnership.surveys.signals import survey_closed
+        from partnership.results.services import close_survey
 
-        survey.state, survey.closed_at = "closed", closed
-        db.session.flush()
-        survey_closed.send(survey)
+        close_survey(survey, now=closed)
     return survey
 
 
@@ -473,7 +467,8 @@ _COMMENTS = (
 def survey_link(base_url: str) -> str | None:
     """A working link for one stakeholder of the open demo survey (a fresh token each run,
     since only hashes are stored)."""
-    from partnership.surveys.models import Invitation, Survey, hash_token, new_token
+    from partnership.surveys.emails import mint_link
+    from partnership.surveys.models import Invitation, Survey
 
     partnership = db.session.scalar(select(Partnership).where(Partnership.name == DEMO_NAME))
     if partnership is None:
@@ -491,7 +486,6 @@ def survey_link(base_url: str) -> str | None:
     )
     if invitation is None:
         return None
-    token = new_token()
-    invitation.token_hash = hash_token(token)
+    token = mint_link(invitation.id)
     db.session.commit()
     return f"{base_url.rstrip('/')}/s/{token}"

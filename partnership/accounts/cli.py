@@ -1,16 +1,13 @@
 import click
-from flask.cli import AppGroup
 
 from partnership.accounts import services
+from partnership.clitools import CommandGroup
 
-accounts_cli = AppGroup("accounts", help="Manage user accounts.")
+accounts_cli = CommandGroup("accounts", help="Manage user accounts.")
 
 
 def _create(email: str, name: str, password: str, role: str) -> None:
-    try:
-        user = services.create_user(email, name, password, role=role)
-    except services.AccountError as exc:
-        raise click.ClickException(str(exc))
+    user = services.create_user(email, name, password, role=role)
     click.echo(f"Created {role} {user.email} (id {user.id}).")
 
 
@@ -29,8 +26,5 @@ def create_coach(email: str, name: str, password: str, admin: bool) -> None:
 @click.password_option()
 def reset_password(email: str, password: str) -> None:
     """Set a new password for an account; its sessions are logged out."""
-    try:
-        user = services.set_password(email, password)
-    except services.AccountError as exc:
-        raise click.ClickException(str(exc))
+    user = services.set_password(email, password)
     click.echo(f"Password of {user.email} was reset.")

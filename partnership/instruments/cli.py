@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
+from partnership.clitools import CommandGroup
 from partnership.extensions import db
 from partnership.instruments.models import Instrument
 from partnership.instruments.services import ensure_builtins, latest_version
 
-instruments_cli = AppGroup("instruments", help="The instrument library.")
+instruments_cli = CommandGroup("instruments", help="The instrument library.")
 
 
 @instruments_cli.command("seed")

@@ -18,11 +18,11 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 
-from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from partnership.errors import NotFound, Refused
 from partnership.extensions import db
 from partnership.instruments import catalog
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
@@ -48,7 +48,7 @@ _ANSWERED_STATES = ("open", "closed")
 _KEY_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
 
-class InstrumentError(ValueError):
+class InstrumentError(Refused):
     """A change refused, with a message fit for the coach. `field` names the form field."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
@@ -73,7 +73,7 @@ def get_instrument_or_404(partnership: Partnership, instrument_id: int) -> Instr
     if instrument is None or (
         instrument.partnership_id is not None and instrument.partnership_id != partnership.id
     ):
-        abort(404)
+        raise NotFound("There is no such instrument, version or item here.")
     return instrument
 
 
@@ -87,7 +87,7 @@ def get_version_or_404(instrument: Instrument, number: int | None) -> Instrument
         )
     )
     if version is None:
-        abort(404)
+        raise NotFound("There is no such instrument, version or item here.")
     return version
 
 
@@ -99,14 +99,14 @@ def get_item_or_404(instrument: Instrument, item_id: int) -> Item:
     """
     item = db.session.get(Item, item_id)
     if item is None or item.version.instrument_id != instrument.id:
-        abort(404)
+        raise NotFound("There is no such instrument, version or item here.")
     latest = latest_version(instrument)
     if item.version_id == latest.id:
         return item
     for candidate in latest.items:
         if candidate.key == item.key:
             return candidate
-    abort(404)
+    raise NotFound("There is no such instrument, version or item here.")
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from partnership.accounts.models import User
 from partnership.db import utcnow
+from partnership.errors import Refused
 from partnership.extensions import db
 from partnership.kpis.models import DIRECTIONS, SCOPES, Kpi, KpiValue
 from partnership.partnerships.models import Partnership
@@ -27,7 +28,7 @@ from partnership.surveys.models import Cycle
 log = logging.getLogger(__name__)
 
 
-class KpiError(ValueError):
+class KpiError(Refused):
     """A use case refused, with a message fit for the user; `field` names the form field the
     message belongs to, when there is one."""
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import available_timezones
 
-from flask import abort
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from partnership.accounts.models import User
+from partnership.errors import Forbidden, NotFound, Refused
 from partnership.extensions import db
 from partnership.partnerships.models import (
     DEFAULT_FUNCTIONS,
@@ -27,14 +27,13 @@ from partnership.partnerships.models import (
 )
 from partnership.scoring import Settings
 from partnership.spreadsheet import safe_text
-from partnership.tokens import hash_token, new_token
 
 log = logging.getLogger(__name__)
 CSV_COLUMNS = ("name", "email", "organization", "function", "level", "active")
 MAX_IMPORT_ROWS = 5000
 
 
-class PartnershipError(ValueError):
+class PartnershipError(Refused):
     """A use case refused, with a message fit for the user."""
 
 
@@ -84,16 +83,17 @@ def can_access(user: User, partnership_id: int) -> bool:
 
 
 def get_partnership_or_404(user: User, partnership_id: int, *, write: bool = False) -> Partnership:
-    """The partnership if the user may see it; 404 otherwise (never reveal that it exists).
+    """The one access check: the partnership if the user may see it, else `NotFound` (404:
+    never reveal that it exists).
 
-    With write=True an archived partnership is refused too (archived means read-only), and
-    steering members (read-mostly) may not change it.
+    With write=True a user who may see it but not change it gets `Forbidden` (403): an
+    archived partnership is read-only, and steering members are read-mostly.
     """
     partnership = db.session.get(Partnership, partnership_id)
     if partnership is None or not can_access(user, partnership_id):
-        abort(404)
+        raise NotFound("There is nothing at this address, or you have no access to it.")
     if write and not can_write(user, partnership):
-        abort(403)
+        raise Forbidden("Your account may not do this.")
     return partnership
 
 
@@ -104,10 +104,10 @@ def can_write(user: User, partnership: Partnership) -> bool:
 
 
 def get_child_or_404(model: type, child_id: object, partnership: Partnership):  # type: ignore[no-untyped-def]
-    """A row of `model` that belongs to the partnership, else 404."""
+    """A row of `model` that belongs to the partnership, else `NotFound`."""
     row = db.session.get(model, child_id)
     if row is None or getattr(row, "partnership_id", None) != partnership.id:
-        abort(404)
+        raise NotFound("There is nothing at this address, or you have no access to it.")
     return row
 
 
@@ -324,21 +324,24 @@ def set_stakeholder_active(stakeholder: Stakeholder, active: bool) -> None:
 def erase_stakeholder(stakeholder: Stakeholder) -> str:
     """Erase a person (privacy request): the stakeholder row and their unused invitations go;
     the anonymous responses stay, since nothing links them to the person. An invitation they
-    used stays as an anonymous count (no person, a fresh token nobody holds, no dates): the
-    person was invited and answered, and participation (respondents over invitees, scoring.md
-    section 5) must not exceed 100 % after the erasure. Commits."""
+    used stays as an anonymous count (no person, no link): the person was invited and
+    answered, and participation (respondents over invitees, scoring.md section 5) must not
+    exceed 100 % after the erasure. Their emails in the outbox go too, pending and delivered.
+    Commits."""
     name = stakeholder.name
-    from partnership.surveys.models import Invitation
+    from partnership.outbox.models import OutboxMessage
+    from partnership.surveys.models import Invitation, InvitationToken
 
     mine = Invitation.stakeholder_id == stakeholder.id
+    db.session.execute(
+        delete(InvitationToken).where(
+            InvitationToken.invitation_id.in_(select(Invitation.id).where(mine))
+        )
+    )
     db.session.execute(delete(Invitation).where(mine, Invitation.is_used.is_(False)))
-    for invitation in db.session.scalars(select(Invitation).where(mine)):
-        invitation.stakeholder_id = None
-        invitation.token_hash = hash_token(new_token())
-        invitation.used_on = None
-        invitation.reminder_count = 0
-        invitation.last_reminded_at = None
-    db.session.flush()
+    db.session.execute(update(Invitation).where(mine).values(stakeholder_id=None))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.stakeholder_id == stakeholder.id))
+    db.session.expire_all()
     db.session.delete(stakeholder)
     db.session.commit()
     log.info("stakeholder %s erased", stakeholder.id)
@@ -498,21 +501,14 @@ def import_stakeholders_csv(partnership: Partnership, raw: bytes) -> ImportResul
 
 
 def export_stakeholders_csv(partnership: Partnership) -> str:
-    """The partnership's stakeholders as CSV, in the import's format (round-trips)."""
+    """The partnership's stakeholders as CSV, in the import's format (round-trips). Every text
+    cell goes through the formula guard."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for s in list_stakeholders(partnership):
-        writer.writerow(
-            [
-                safe_text(s.name),
-                s.email,
-                s.organization.short_code,
-                s.function,
-                s.level,
-                "yes" if s.is_active else "no",
-            ]
-        )
+        row = [s.name, s.email, s.organization.short_code, s.function, s.level]
+        writer.writerow([safe_text(cell) for cell in row] + ["yes" if s.is_active else "no"])
     return out.getvalue()
 
 

@@ -19,10 +19,8 @@ from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-# The rescore command joins `flask surveys`, and the snapshot-at-close receiver connects, as
-# soon as the app imports this blueprint.
+from partnership.errors import DomainError, NotFound
 from partnership.partnerships.services import get_child_or_404
-from partnership.results import cli as _cli  # noqa: F401
 from partnership.results import services
 from partnership.results.models import ApiToken
 from partnership.surveys.models import Cycle, Survey
@@ -88,6 +86,13 @@ def _json(payload: dict) -> Response:  # type: ignore[type-arg]
 @bp.errorhandler(_Refused)
 def _refused(exc: _Refused) -> Response:
     return exc.response
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError) -> Response:
+    if isinstance(exc, NotFound):
+        return _not_found().response
+    return error(exc.status, exc.title.lower(), str(exc))
 
 
 @bp.errorhandler(404)

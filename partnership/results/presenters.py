@@ -105,6 +105,13 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
+def reason_text(code: str | None, min_group: int) -> str:
+    """Why a value is withheld, in the pages' words: "withheld: fewer than 5 people"."""
+    if code is None:
+        return "not available"
+    return REASONS.get(code, code.replace("_", " ")).format(min_group=min_group)
+
+
 class _Reader:
     """Reads values and their reasons out of a snapshot dict, with the page's wording."""
 
@@ -119,9 +126,7 @@ class _Reader:
         self.min_group = int(settings.get("min_group", 5))
 
     def reason(self, code: str | None) -> str:
-        if code is None:
-            return "not available"
-        return REASONS.get(code, code.replace("_", " ")).format(min_group=self.min_group)
+        return reason_text(code, self.min_group)
 
     def value(
         self,

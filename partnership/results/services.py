@@ -1,8 +1,8 @@
 """Results: scoring a survey, versioned snapshots, the results export, API tokens, the access log.
 
 A closed survey's numbers come from its newest snapshot (scoring.md section 7): version 1 is
-frozen when the survey closes (through the ``survey_closed`` signal, in the closing
-transaction); every explicit re-score writes the next version with the thresholds and privacy
+frozen when the survey closes (``close_survey``: one transaction marks it closed and freezes
+the snapshot); every explicit re-score writes the next version with the thresholds and privacy
 threshold of that moment. An open survey is scored live, participation only.
 
 GET requests that write (an export writes an access-log row) end their read transaction and
@@ -23,12 +23,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from partnership.accounts.models import User
 from partnership.db import reset_reading, set_reading, utcnow
+from partnership.errors import Conflict, NotFound, Refused
 from partnership.extensions import db
 from partnership.instruments.models import Instrument, InstrumentVersion
 from partnership.kpis.services import kpi_statuses
@@ -45,7 +46,7 @@ from partnership.scoring import (
     score_survey,
 )
 from partnership.surveys.models import Comment, Cycle, Response, Survey
-from partnership.surveys.signals import survey_closed
+from partnership.surveys.services import mark_closed
 from partnership.tokens import hash_token, new_token
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ ACTION_LABELS = {
 _STATE_RANK = {"closed": 3, "open": 2, "scheduled": 1, "draft": 0}
 
 
-class ResultsError(ValueError):
+class ResultsError(Refused):
     """A use case refused, with a message fit for the user."""
 
 
@@ -200,10 +201,19 @@ def freeze_snapshot(survey: Survey, *, reason: str = "close", user: User | None 
     return snapshot
 
 
-@survey_closed.connect
-def _freeze_on_close(sender: Survey, **_kwargs: Any) -> None:
-    """Version 1 (or the next) of the snapshot, in the same transaction as the close."""
-    freeze_snapshot(sender)
+def close_survey(survey: Survey, *, now: dt.datetime | None = None) -> Snapshot:
+    """Close an open survey, then freeze its snapshot (version 1), in one transaction: both
+    happen or neither does, and a closed survey is never reopened. The one way to close: the
+    coach's button, `flask surveys close`, the demo and the scheduler all call it. Commits."""
+    try:
+        mark_closed(survey, now=now)
+        snapshot = freeze_snapshot(survey)
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    log.info("survey %s closed", survey.id)
+    return snapshot
 
 
 def rescore(survey: Survey, user: User | None) -> Snapshot:
@@ -217,7 +227,7 @@ def rescore(survey: Survey, user: User | None) -> Snapshot:
     except IntegrityError:
         # Another re-score took the same version number a moment earlier.
         db.session.rollback()
-        raise ResultsError("The survey was re-scored at the same moment; try again.")
+        raise Conflict("The survey was re-scored at the same moment; try again.")
     return snapshot
 
 
@@ -593,7 +603,7 @@ def hide_comment(partnership: Partnership, comment_id: str, user: Any) -> Survey
         .where(Comment.id == comment_id, Survey.partnership_id == partnership.id)
     ).first()
     if row is None:
-        abort(404)
+        raise NotFound("There is no such comment in this partnership.")
     comment, survey = row
     if not comment.is_hidden:
         comment.is_hidden = True

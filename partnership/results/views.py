@@ -25,6 +25,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from partnership.errors import Refused
 from partnership.extensions import db
 from partnership.instruments.catalog import render_text
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
@@ -313,7 +314,7 @@ def rescore_view(partnership_id: int, survey_id: int):  # type: ignore[no-untype
     survey = get_child_or_404(Survey, survey_id, partnership)
     try:
         snapshot = services.rescore(survey, _user())
-    except services.ResultsError as exc:
+    except Refused as exc:
         flash(str(exc), "error")
     else:
         flash(

@@ -8,6 +8,7 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from partnership.errors import Refused
 from partnership.forms import attach_error, choices
 from partnership.partnerships.models import LEVELS, Partnership
 from partnership.partnerships.services import (
@@ -15,6 +16,7 @@ from partnership.partnerships.services import (
     get_child_or_404,
     get_partnership_or_404,
 )
+from partnership.results import services as results_services
 from partnership.scoring.format import fmt_pct
 from partnership.surveys import services
 from partnership.surveys.emails import format_local
@@ -253,7 +255,7 @@ def _action(partnership_id: int, cycle_id: int, survey_id: int, run, success):  
     survey = _survey_or_404(partnership, cycle, survey_id)
     try:
         result = run(survey)
-    except services.SurveyError as exc:
+    except Refused as exc:
         flash(str(exc), "error")
         return _render_survey(partnership, cycle, survey, 400)
     flash(success(result), "success")
@@ -283,7 +285,7 @@ def close_survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: i
         partnership_id,
         cycle_id,
         survey_id,
-        services.close_survey,
+        results_services.close_survey,
         lambda _: "Survey closed: no more answers are accepted.",
     )
 

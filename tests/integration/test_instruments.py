@@ -496,7 +496,7 @@ def test_usable_instruments_and_lookup_follow_ownership(app):
     db.session.commit()
     assert get_instrument_or_404(theirs, own.id) is own
     assert get_instrument_or_404(mine, builtin().id).builtin_key == PULSE
-    from werkzeug.exceptions import NotFound
+    from partnership.errors import NotFound
 
     with pytest.raises(NotFound):
         get_instrument_or_404(mine, own.id)

@@ -13,9 +13,9 @@ from partnership.extensions import db
 from partnership.kpis.models import Kpi, KpiValue
 from partnership.partnerships.models import Membership
 from partnership.results import services as results_services
+from partnership.results.services import close_survey
 from partnership.surveys.models import Cycle
-from partnership.surveys.services import close_survey
-from tests.factories import login, make_partnership, make_user
+from tests.factories import login, make_partnership, make_user, text_of
 from tests.integration.test_results_builders import (
     csv_sections,
     hand_example,
@@ -55,7 +55,7 @@ def _kpi(name: str) -> Kpi:
 
 
 def _page(response) -> str:  # type: ignore[no-untyped-def]
-    return response.get_data(as_text=True)
+    return text_of(response.get_data(as_text=True))
 
 
 def _table(response, table_id: str) -> str:  # type: ignore[no-untyped-def]

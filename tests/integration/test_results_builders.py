@@ -14,6 +14,7 @@ from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.partnerships.models import Partnership, Stakeholder
+from partnership.results.services import close_survey
 from partnership.surveys.models import (
     Answer,
     Comment,
@@ -21,10 +22,7 @@ from partnership.surveys.models import (
     Invitation,
     Response,
     Survey,
-    hash_token,
-    new_token,
 )
-from partnership.surveys.signals import survey_closed
 
 _seq = itertools.count(1)
 PULSE = ("cultural", "market", "execution", "governance", "communication")
@@ -178,7 +176,6 @@ def invite(
             Invitation(
                 survey_id=survey.id,
                 stakeholder_id=person.id,
-                token_hash=hash_token(new_token()),
                 organization_id=organization.id,
                 function=function,
                 level=level,
@@ -224,13 +221,12 @@ def respond(
 
 
 def close(survey: Survey) -> Survey:
-    """What close_survey does: mark it closed and send the signal (which freezes the snapshot)
-    in the same transaction."""
-    survey.state = "closed"
-    survey.closed_at = utcnow()
-    db.session.flush()
-    survey_closed.send(survey)
-    db.session.commit()
+    """Close the survey now through the one close use case (close, then freeze the snapshot).
+    A survey built in another state (closed is ``make_survey``'s default) is closed, now."""
+    if survey.state != "open":
+        survey.state, survey.closed_at = "open", None
+        db.session.flush()
+    close_survey(survey)
     return survey
 
 

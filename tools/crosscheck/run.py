@@ -271,6 +271,7 @@ def run_survey(w: World, p, cycle, inst, *, close: bool = True, erase: bool = Fa
     from partnership.extensions import db
     from partnership.partnerships import services as ps
     from partnership.partnerships.models import Stakeholder
+    from partnership.results.services import close_survey
     from partnership.surveys import services as ss
     from partnership.surveys import taking
     from partnership.surveys.models import Invitation, hash_token, new_token
@@ -355,7 +356,7 @@ def run_survey(w: World, p, cycle, inst, *, close: bool = True, erase: bool = Fa
         ps.erase_stakeholder(victim)
         w.features.add("erase_after_answer")
     if close:
-        ss.close_survey(survey, now=w.tick())
+        close_survey(survey, now=w.tick())
     return survey
 
 
@@ -1064,6 +1065,7 @@ def run_seed(seed: int) -> dict[str, Any]:
     from partnership.partnerships.models import Stakeholder
     from partnership.partnerships.services import PartnershipData, create_partnership
     from partnership.results import services as rs
+    from partnership.results.services import close_survey
     from partnership.surveys import services as ss
 
     w = World(seed)
@@ -1142,7 +1144,7 @@ def run_seed(seed: int) -> dict[str, Any]:
                         )
                         db.session.commit()
                     if not is_open:
-                        ss.close_survey(survey, now=w.tick())
+                        close_survey(survey, now=w.tick())
                     data = raw_data(w, p, survey, w.history[inst.id])
                     where = f"seed {seed} cycle C{ci + 1} survey {survey.id} lineage {rs.lineage_key(survey)}"
                     if is_open:
@@ -1326,6 +1328,7 @@ def run_targeted(index: int, name: str, cycles: list[tuple[int, int]]) -> dict[s
     from partnership.partnerships.models import Stakeholder
     from partnership.partnerships.services import PartnershipData, create_partnership
     from partnership.results import services as rs
+    from partnership.results.services import close_survey
     from partnership.surveys import services as ss
     from partnership.surveys import taking
     from partnership.surveys.models import Invitation, hash_token, new_token
@@ -1399,7 +1402,7 @@ def run_targeted(index: int, name: str, cycles: list[tuple[int, int]]) -> dict[s
                                 form[f"item-{it.id}"] = "7"
                         assert taking.submit(t, form).status == "submitted"
                         w.responses += 1
-                ss.close_survey(survey, now=w.tick())
+                close_survey(survey, now=w.tick())
                 data = raw_data(w, p, survey, w.history[pulse.id])
                 body = fetch(
                     client, raw_token, f"/api/v1/partnerships/{p.id}/surveys/{survey.id}/results"
