@@ -116,6 +116,7 @@ def register_email_kinds() -> None:
     (partnership.outbox.services.renders). A domain that sends a new kind of email imports
     its renderers here."""
     import partnership.accounts.emails  # noqa: F401 - account.password_reset
+    import partnership.governance.emails  # noqa: F401 - governance.playback, .action_overdue
     import partnership.surveys.emails  # noqa: F401 - survey.invitation, .reminder, .test_invitation
 
 
@@ -173,6 +174,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from partnership.accounts.cli import accounts_cli
     from partnership.cli import db_cli, demo_command
+    from partnership.governance.cli import governance_cli
     from partnership.instruments.cli import instruments_cli
     from partnership.outbox.cli import outbox_cli
     from partnership.surveys.cli import surveys_cli
@@ -183,6 +185,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(surveys_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(instruments_cli)
+    app.cli.add_command(governance_cli)
 
 
 NOT_FOUND_MESSAGE = "There is nothing at this address, or you have no access to it."

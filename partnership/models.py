@@ -2,6 +2,7 @@
 
 from partnership.accounts import models as accounts_models  # noqa: F401
 from partnership.db import Base
+from partnership.governance import models as governance_models  # noqa: F401
 from partnership.instruments import models as instruments_models  # noqa: F401
 from partnership.kpis import models as kpis_models  # noqa: F401
 from partnership.outbox import models as outbox_models  # noqa: F401

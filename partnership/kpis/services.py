@@ -23,7 +23,7 @@ from partnership.extensions import db
 from partnership.kpis.models import DIRECTIONS, SCOPES, Kpi, KpiValue
 from partnership.partnerships.models import Partnership
 from partnership.scoring import KpiStatus, kpi_on_target
-from partnership.surveys.models import Cycle
+from partnership.surveys.models import CYCLE_ORDER, Cycle
 
 log = logging.getLogger(__name__)
 
@@ -107,13 +107,13 @@ class LatestValue:
 
 
 def latest_values(partnership: Partnership) -> dict[int, LatestValue]:
-    """Each KPI's value of the most recent cycle (by creation) that has one."""
+    """Each KPI's value of the most recent cycle (in cycle order: by start date) that has one."""
     rows = db.session.execute(
         select(KpiValue, Cycle.label, Kpi)
         .join(Cycle, Cycle.id == KpiValue.cycle_id)
         .join(Kpi, Kpi.id == KpiValue.kpi_id)
         .where(Kpi.partnership_id == partnership.id)
-        .order_by(Cycle.created_at, Cycle.id)
+        .order_by(*CYCLE_ORDER)
     ).all()
     return {
         kpi.id: LatestValue(value, label, is_on_target(kpi, value)) for value, label, kpi in rows
@@ -127,17 +127,18 @@ def cycle_values(cycle: Cycle) -> dict[int, KpiValue]:
 
 
 def previous_cycle(cycle: Cycle) -> Cycle | None:
-    """The partnership's cycle before this one (cycles ordered by creation time, then id)."""
+    """The partnership's cycle before this one: cycles are ordered by start date, then id
+    (decisions.md, "previous cycle")."""
     return db.session.scalar(
         select(Cycle)
         .where(
             Cycle.partnership_id == cycle.partnership_id,
             or_(
-                Cycle.created_at < cycle.created_at,
-                and_(Cycle.created_at == cycle.created_at, Cycle.id < cycle.id),
+                Cycle.starts_on < cycle.starts_on,
+                and_(Cycle.starts_on == cycle.starts_on, Cycle.id < cycle.id),
             ),
         )
-        .order_by(Cycle.created_at.desc(), Cycle.id.desc())
+        .order_by(Cycle.starts_on.desc(), Cycle.id.desc())
         .limit(1)
     )
 

@@ -60,6 +60,9 @@ class Partnership(Base):
     min_group: Mapped[int] = mapped_column(Integer, default=5)
     #: Overrides of the early-warning thresholds (scoring.md section 6); empty means defaults.
     thresholds: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    #: Target days per cycle stage ("assess", "adapt", ...), overrides of the defaults in
+    #: partnership.governance.stages; a stage past its target is flagged overdue.
+    stage_days: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     is_archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -31,6 +31,8 @@ from partnership.accounts.models import User
 from partnership.db import reset_reading, set_reading, utcnow
 from partnership.errors import Conflict, NotFound, Refused
 from partnership.extensions import db
+from partnership.governance.issues import sync_issues
+from partnership.governance.records import SCORING_NAME
 from partnership.instruments.models import Instrument, InstrumentVersion
 from partnership.kpis.services import kpi_statuses
 from partnership.partnerships.models import Partnership
@@ -202,12 +204,14 @@ def freeze_snapshot(survey: Survey, *, reason: str = "close", user: User | None 
 
 
 def close_survey(survey: Survey, *, now: dt.datetime | None = None) -> Snapshot:
-    """Close an open survey, then freeze its snapshot (version 1), in one transaction: both
-    happen or neither does, and a closed survey is never reopened. The one way to close: the
+    """Close an open survey, freeze its snapshot (version 1) and raise the governance issues
+    of its red signals and escalations (partnership.governance.issues), in one transaction:
+    all happen or none does, and a closed survey is never reopened. The one way to close: the
     coach's button, `flask surveys close`, the demo and the scheduler all call it. Commits."""
     try:
         mark_closed(survey, now=now)
         snapshot = freeze_snapshot(survey)
+        sync_issues(survey, snapshot, now=now)
     except BaseException:
         db.session.rollback()
         raise
@@ -218,11 +222,14 @@ def close_survey(survey: Survey, *, now: dt.datetime | None = None) -> Snapshot:
 
 def rescore(survey: Survey, user: User | None) -> Snapshot:
     """Re-score a closed survey with the current thresholds and privacy threshold: writes the
-    next snapshot version, which exports and pages read from then on. Commits."""
+    next snapshot version, which exports and pages read from then on, and updates the
+    survey's governance issues in place (never duplicated; one no longer raised is marked so).
+    Commits."""
     if survey.state != "closed":
         raise ResultsError("Only a closed survey can be re-scored; an open one is scored at close.")
     try:
         snapshot = freeze_snapshot(survey, reason="rescore", user=user)
+        sync_issues(survey, snapshot, by=user if user is not None else SCORING_NAME)
         db.session.commit()
     except IntegrityError:
         # Another re-score took the same version number a moment earlier.

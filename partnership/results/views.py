@@ -36,7 +36,7 @@ from partnership.partnerships.services import (
     get_partnership_or_404,
 )
 from partnership.results import charts, presenters, services
-from partnership.surveys.models import Comment, Response, Survey
+from partnership.surveys.models import CYCLE_ORDER, Comment, Cycle, Response, Survey
 from partnership.timefmt import short_when
 
 log = logging.getLogger(__name__)
@@ -79,12 +79,13 @@ def _surveys_by_lineage(
     partnership: Partnership, states: Iterable[str]
 ) -> list[tuple[Instrument, list[Survey]]]:
     """Surveys in the given states, grouped by instrument lineage, pulse first, each lineage
-    ordered by close time (then open time)."""
+    in cycle order (by the cycle's start date, decisions.md), then by close and open time."""
     rows = db.session.execute(
         select(Survey, Instrument)
         .join(Instrument, Instrument.id == Survey.instrument_id)
+        .join(Cycle, Cycle.id == Survey.cycle_id)
         .where(Survey.partnership_id == partnership.id, Survey.state.in_(list(states)))
-        .order_by(Survey.closed_at, Survey.opened_at, Survey.id)
+        .order_by(*CYCLE_ORDER, Survey.closed_at, Survey.opened_at, Survey.id)
     ).all()
     lineages: dict[int, tuple[Instrument, list[Survey]]] = {}
     for survey, instrument in rows:

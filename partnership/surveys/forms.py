@@ -4,7 +4,13 @@ rules (unique labels, usable instruments, one survey per lineage and cycle)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -27,6 +33,8 @@ class CycleForm(FlaskForm):
         validators=[Optional(), Length(max=40)],
         description="Usually the quarter, e.g. 2026-Q4. Leave empty for the current quarter.",
     )
+    starts_on = DateField("First day", validators=[Optional()])
+    ends_on = DateField("Last day", validators=[Optional()])
 
 
 class SurveyForm(FlaskForm):

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -13,22 +15,39 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership.db import Base, UTCDateTime, new_uuid, utcnow
+from partnership.timefmt import zone
 from partnership.tokens import hash_token, new_token  # noqa: F401 - survey link tokens
 
 SURVEY_STATES = ("draft", "scheduled", "open", "closed")
+#: The stages of a cycle, one turn of the Continuous Alignment Model (domain.md): assess the
+#: quarter's signals, adapt (owned actions), communicate (playback, brief), learn (lessons),
+#: done. Moves and their guards: partnership.governance.stages.
+CYCLE_STAGES = ("assess", "adapt", "communicate", "learn", "done")
 
 
 class Cycle(Base):
     """One quarter of the Continuous Alignment Model for one partnership. It holds the
-    quarter's surveys (usually the pulse and the plan-and-execution check; an audit too)."""
+    quarter's surveys (usually the pulse and the plan-and-execution check; an audit too).
+
+    Cycles are ordered by their start date, then id (``CYCLE_ORDER``); "the previous cycle"
+    means the previous one in that order (decisions.md), for the KPI rule and trend pages
+    alike. (The TREND and DIVERGENCE signals follow close times instead: scoring.md.)"""
 
     __tablename__ = "cycles"
-    __table_args__ = (UniqueConstraint("partnership_id", "label"),)
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "label"),
+        CheckConstraint("ends_on >= starts_on", name="dates"),
+        CheckConstraint(
+            "stage IN ('assess', 'adapt', 'communicate', 'learn', 'done')", name="stage"
+        ),
+        Index("ix_cycles_partnership_id_starts_on", "partnership_id", "starts_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(
@@ -36,11 +55,62 @@ class Cycle(Base):
     )
     #: "2026-Q4" by default; custom labels allowed.
     label: Mapped[str] = mapped_column(String(40))
+    #: First and last day of the cycle, in the partnership's time zone (by default the
+    #: quarter of the label, else of the day it was created).
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    #: Where the cycle stands in the Continuous Alignment Model (CYCLE_STAGES); each move is
+    #: recorded as a governance event (who, when, the note or override given).
+    stage: Mapped[str] = mapped_column(String(12), default="assess")
+    #: When the current stage began; a stage is overdue once its target days have passed.
+    stage_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When `flask governance flag-overdue` found the current stage overdue (None: not
+    #: flagged); cleared by the next move.
+    stage_overdue_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     surveys: Mapped[list[Survey]] = relationship(
         back_populates="cycle", order_by="Survey.id", cascade="all, delete-orphan"
     )
+
+
+#: ORDER BY of cycles, oldest first (see Cycle).
+CYCLE_ORDER = (Cycle.starts_on, Cycle.id)
+
+_QUARTER_LABEL = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def quarter_dates(year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a calendar quarter."""
+    first = dt.date(year, 3 * quarter - 2, 1)
+    following = dt.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
+    return first, following - dt.timedelta(days=1)
+
+
+def default_cycle_dates(
+    label: str, timezone: str, now: dt.datetime | None = None
+) -> tuple[dt.date, dt.date]:
+    """A cycle's default dates: the quarter its label names ("2026-Q4"), else the quarter of
+    ``now`` (default: the current time) in the partnership's time zone."""
+    match = _QUARTER_LABEL.match(label or "")
+    if match:
+        return quarter_dates(int(match.group(1)), int(match.group(2)))
+    local = (now or utcnow()).astimezone(zone(timezone))
+    return quarter_dates(local.year, (local.month - 1) // 3 + 1)
+
+
+@event.listens_for(Cycle, "before_insert")
+def _default_dates(_mapper: Any, connection: Any, cycle: Cycle) -> None:
+    """A cycle created without dates gets its quarter's (`default_cycle_dates`), in the
+    partnership's time zone: every way of creating a cycle gets the same rule."""
+    if cycle.starts_on is not None and cycle.ends_on is not None:
+        return
+    timezone = connection.execute(
+        text("SELECT timezone FROM partnerships WHERE id = :id"), {"id": cycle.partnership_id}
+    ).scalar()
+    starts, ends = default_cycle_dates(cycle.label, timezone or "UTC", cycle.created_at)
+    cycle.starts_on = cycle.starts_on or starts
+    cycle.ends_on = cycle.ends_on or ends
 
 
 class Survey(Base):

@@ -31,11 +31,13 @@ from partnership.scoring.formulas import participation as participation_rate
 from partnership.scoring.privacy import complementary_suppression
 from partnership.surveys import emails
 from partnership.surveys.models import (
+    CYCLE_ORDER,
     Cycle,
     Invitation,
     InvitationToken,
     Response,
     Survey,
+    default_cycle_dates,
     hash_token,
     new_token,
 )
@@ -76,24 +78,40 @@ def quarter_label(partnership: Partnership, now: dt.datetime | None = None) -> s
 
 
 def list_cycles(partnership: Partnership) -> list[Cycle]:
-    """The partnership's cycles, newest first, with their surveys."""
+    """The partnership's cycles, latest first (by start date, then id), with their surveys."""
     return list(
         db.session.scalars(
             select(Cycle)
             .where(Cycle.partnership_id == partnership.id)
-            .order_by(Cycle.created_at.desc(), Cycle.id.desc())
+            .order_by(*(c.desc() for c in CYCLE_ORDER))
         )
     )
 
 
 def create_cycle(
-    partnership: Partnership, label: str | None, *, now: dt.datetime | None = None
+    partnership: Partnership,
+    label: str | None,
+    *,
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> Cycle:
     """Create a cycle. An empty label means the current quarter in the partnership's time
-    zone; labels are unique per partnership. Commits."""
+    zone; labels are unique per partnership. Dates not given are those of the quarter the
+    label names, else of the current quarter (`default_cycle_dates`); cycles are ordered by
+    them. Commits."""
     label = " ".join((label or "").split()) or quarter_label(partnership, now)
     if len(label) > 40:
         raise SurveyError("A label may have at most 40 characters.", field="label")
+    default_start, default_end = default_cycle_dates(label, partnership.timezone, now)
+    starts_on = starts_on or default_start
+    ends_on = ends_on or (default_end if starts_on == default_start else None)
+    if ends_on is None:
+        raise SurveyError("Give the last day too, or leave both days empty.", field="ends_on")
+    if ends_on < starts_on:
+        raise SurveyError("The cycle must end on or after its first day.", field="ends_on")
+    if (ends_on - starts_on).days > 366:
+        raise SurveyError("A cycle may last at most a year.", field="ends_on")
     taken = SurveyError(
         f"This partnership already has a cycle labelled “{label}”. Choose another label.",
         field="label",
@@ -103,7 +121,13 @@ def create_cycle(
     )
     if exists is not None:
         raise taken
-    cycle = Cycle(partnership_id=partnership.id, label=label)
+    cycle = Cycle(
+        partnership_id=partnership.id,
+        label=label,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        stage_changed_at=now or utcnow(),
+    )
     db.session.add(cycle)
     try:
         db.session.commit()

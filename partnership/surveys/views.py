@@ -91,7 +91,12 @@ def new_cycle(partnership_id: int):  # type: ignore[no-untyped-def]
         form.label.data = services.quarter_label(partnership)
     if form.validate_on_submit():
         try:
-            cycle = services.create_cycle(partnership, form.label.data)
+            cycle = services.create_cycle(
+                partnership,
+                form.label.data,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+            )
         except services.SurveyError as exc:
             attach_error(form, str(exc), exc.field)
         else:
