@@ -522,3 +522,70 @@ def test_the_migration_dates_existing_cycles_from_their_label_or_creation(empty_
         (2, "2026-04-01", "2026-06-30", "assess"),
     ]
     command.downgrade(cfg, "d81f3c7a6e20")
+
+
+# --- the jobs and the playback email ---------------------------------------------------------
+
+
+def test_the_commands_the_scheduler_runs(app, runner):
+    owner = make_user()
+    partnership = make_partnership(owner)
+    survey = close_quarter(partnership, "2026-Q2")
+    result = runner.invoke(args=["governance", "advance", "--now", "2026-05-21T08:00"])
+    assert result.exit_code == 0, result.output
+    assert "Cycle" in result.output and "1 cycles moved." in result.output
+    refused = runner.invoke(args=["governance", "advance", "--cycle", str(survey.cycle_id)])
+    assert refused.exit_code == 1 and "has no action or decision yet" in refused.output
+    services.create_action(
+        survey.cycle,
+        services.ActionData("Review", owner_user_id=owner.id, due_on=dt.date(2026, 6, 1)),
+        owner,
+    )
+    flagged = runner.invoke(args=["governance", "flag-overdue", "--now", "2026-06-03T08:00"])
+    assert flagged.exit_code == 0
+    assert "1 actions flagged overdue; 1 emails queued." in flagged.output
+    bad = runner.invoke(args=["governance", "flag-overdue", "--now", "soon"])
+    assert bad.exit_code == 2 and "ISO 8601" in bad.output
+
+
+def test_the_playback_reaches_everyone_invited_with_a_fresh_link_and_reportable_values(app):
+    from partnership.governance.playback import publish_playback
+    from partnership.surveys.models import Invitation, InvitationToken
+    from tests.mail import deliver
+
+    coach = make_user()
+    partnership = make_partnership(coach, min_group=5)
+    survey = close_quarter(partnership, "2026-Q2")
+    cycle = survey.cycle
+    with pytest.raises(Refused, match="Move the cycle to Communicate first"):
+        publish_playback(cycle, "", coach, base_url="http://pulse.example")
+    services.move_stage(cycle, "adapt", coach)
+    for issue in services.list_issues(partnership, cycle=cycle):
+        services.action_from_suggestion(issue, "b-escalation-path", coach)
+    services.move_stage(cycle, "communicate", coach)
+    tokens_before = db.session.scalar(select(func.count()).select_from(InvitationToken))
+    playback = publish_playback(
+        cycle, "Thank you: 21 of you answered.", coach, base_url="http://pulse.example"
+    )
+    invited = db.session.scalar(
+        select(func.count(Invitation.id)).where(Invitation.survey_id == survey.id)
+    )
+    assert playback.recipients == invited
+    with pytest.raises(Refused, match="published already"):
+        publish_playback(cycle, "", coach, base_url="http://pulse.example")
+    assert db.session.scalar(select(func.count()).select_from(InvitationToken)) == tokens_before
+    sent = deliver(app)
+    assert len(sent) == invited
+    mail = sent[0]
+    assert "What we heard" in mail.html and "Thank you: 21 of you answered." in mail.text
+    assert "Execution alignment" in mail.text and "An escalation path that works" in mail.text
+    assert f"http://pulse.example/s/{mail.token}/playback" in mail.text
+    # one fresh link per person, minted at delivery; nothing usable in the outbox
+    assert (
+        db.session.scalar(select(func.count()).select_from(InvitationToken))
+        == tokens_before + invited
+    )
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "governance.playback")
+    )
+    assert all("/s/" not in str(r.params) for r in rows)
