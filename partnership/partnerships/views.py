@@ -5,6 +5,8 @@ from flask_login import current_user, login_required
 
 from partnership.forms import attach_error, choices
 from partnership.partnerships import services
+from partnership.partnerships import stakeholders as stakeholder_services
+from partnership.partnerships import thresholds as threshold_services
 from partnership.partnerships.forms import (
     CoachForm,
     ImportForm,
@@ -14,6 +16,7 @@ from partnership.partnerships.forms import (
     parse_functions,
 )
 from partnership.partnerships.models import DEFAULT_FUNCTIONS, Stakeholder
+from partnership.surveys import erasure
 
 bp = Blueprint("partnerships", __name__)
 
@@ -76,14 +79,14 @@ def create():  # type: ignore[no-untyped-def]
 @login_required
 def show(partnership_id: int):  # type: ignore[no-untyped-def]
     partnership = services.get_partnership_or_404(_user(), partnership_id)
-    counts = services.stakeholder_counts(partnership)
+    counts = stakeholder_services.stakeholder_counts(partnership)
     return render_template(
         "partnerships/show.html",
         partnership=partnership,
         counts=counts,
         members=services.members(partnership),
         threshold_overrides=sum(
-            row.is_override for row in services.current_thresholds(partnership).values()
+            row.is_override for row in threshold_services.current_thresholds(partnership).values()
         ),
     )
 
@@ -164,7 +167,7 @@ def stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "partnerships/stakeholders.html",
         partnership=partnership,
-        stakeholders=services.list_stakeholders(partnership),
+        stakeholders=stakeholder_services.list_stakeholders(partnership),
         import_form=ImportForm(),
     )
 
@@ -176,8 +179,8 @@ def _stakeholder_form(partnership, obj=None) -> StakeholderForm:  # type: ignore
     return form
 
 
-def _stakeholder_data(form: StakeholderForm) -> services.StakeholderData:
-    return services.StakeholderData(
+def _stakeholder_data(form: StakeholderForm) -> stakeholder_services.StakeholderData:
+    return stakeholder_services.StakeholderData(
         name=form.name.data or "",
         email=form.email.data or "",
         organization_id=form.organization_id.data or 0,
@@ -194,7 +197,7 @@ def new_stakeholder(partnership_id: int):  # type: ignore[no-untyped-def]
     form = _stakeholder_form(partnership)
     if form.validate_on_submit():
         try:
-            row = services.add_stakeholder(partnership, _stakeholder_data(form))
+            row = stakeholder_services.add_stakeholder(partnership, _stakeholder_data(form))
         except services.PartnershipError as exc:
             form.email.errors = [str(exc)] if "email" in str(exc) else []
             if not form.email.errors:
@@ -219,7 +222,9 @@ def edit_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore[
     form = _stakeholder_form(partnership, obj=None if request.method == "POST" else stakeholder)
     if form.validate_on_submit():
         try:
-            services.update_stakeholder(partnership, stakeholder, _stakeholder_data(form))
+            stakeholder_services.update_stakeholder(
+                partnership, stakeholder, _stakeholder_data(form)
+            )
         except services.PartnershipError as exc:
             form.email.errors = [str(exc)] if "email" in str(exc) else []
             if not form.email.errors:
@@ -242,7 +247,7 @@ def toggle_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignor
     partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     active = request.form.get("active") == "1"
-    services.set_stakeholder_active(stakeholder, active)
+    stakeholder_services.set_stakeholder_active(stakeholder, active)
     flash(f"{stakeholder.name} {'reactivated' if active else 'deactivated'}.", "success")
     return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
 
@@ -256,7 +261,7 @@ def erase_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore
     partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     if request.method == "POST":
-        name = services.erase_stakeholder(stakeholder)
+        name = erasure.erase_stakeholder(stakeholder)
         flash(f"{name} was erased with their invitations. Anonymous answers remain.", "success")
         return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
     return render_template(
@@ -271,7 +276,7 @@ def import_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
     form = ImportForm()
     errors: list[str] = []
     if form.validate_on_submit():
-        result = services.import_stakeholders_csv(partnership, form.file.data.read())
+        result = stakeholder_services.import_stakeholders_csv(partnership, form.file.data.read())
         if not result.errors:
             flash(f"Imported {result.imported} stakeholders.", "success")
             return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
@@ -286,7 +291,7 @@ def import_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def export_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
     partnership = services.get_partnership_or_404(_user(), partnership_id)
-    body = "\ufeff" + services.export_stakeholders_csv(partnership)
+    body = "\ufeff" + stakeholder_services.export_stakeholders_csv(partnership)
     return Response(
         body,
         mimetype="text/csv",
@@ -298,10 +303,15 @@ def export_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
 
 
 def _thresholds_page(partnership, form: ThresholdsForm | None, status: int = 200):  # type: ignore[no-untyped-def]
-    current = services.current_thresholds(partnership)
+    current = threshold_services.current_thresholds(partnership)
     groups = [
-        (key, title, about, [current[t.name] for t in services.THRESHOLDS if t.rule == key])
-        for key, title, about in services.THRESHOLD_RULES
+        (
+            key,
+            title,
+            about,
+            [current[t.name] for t in threshold_services.THRESHOLDS if t.rule == key],
+        )
+        for key, title, about in threshold_services.THRESHOLD_RULES
     ]
     return render_template(
         "partnerships/thresholds.html",
@@ -320,7 +330,7 @@ def thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
     partnership = services.get_partnership_or_404(_user(), partnership_id)
     form = None
     if services.can_write(_user(), partnership):
-        current = services.current_thresholds(partnership)
+        current = threshold_services.current_thresholds(partnership)
         form = ThresholdsForm(
             data={name: row.spec.to_typed(row.value) for name, row in current.items()}
         )
@@ -334,8 +344,8 @@ def save_thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
     form = ThresholdsForm()
     if form.validate_on_submit():
         try:
-            changed = services.save_thresholds(partnership, form.typed())
-        except services.ThresholdsRefused as exc:
+            changed = threshold_services.save_thresholds(partnership, form.typed())
+        except threshold_services.ThresholdsRefused as exc:
             for name, message in exc.errors:
                 attach_error(form, message, name)
         else:
@@ -352,6 +362,6 @@ def save_thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def restore_thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
     partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
-    services.restore_default_thresholds(partnership)
+    threshold_services.restore_default_thresholds(partnership)
     flash("Thresholds restored to the scoring.md defaults.", "success")
     return redirect(url_for("partnerships.thresholds", partnership_id=partnership.id))

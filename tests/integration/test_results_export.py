@@ -523,7 +523,7 @@ def test_erasing_people_who_answered_keeps_participation_at_most_100_percent(cli
     Beta invitee who never answered. Alpha's participation stays 6 of 6 (not 6 of 4), and the
     census interval stays a point; Beta's invitee who never answered leaves the count."""
     from partnership.partnerships.models import Stakeholder
-    from partnership.partnerships.services import erase_stakeholder
+    from partnership.surveys.erasure import erase_stakeholder
     from partnership.surveys.models import Invitation
 
     coach = make_user()

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from partnership.extensions import db
-from partnership.partnerships import services
+from partnership.partnerships import thresholds as services
 from partnership.partnerships.models import Membership, Partnership
 from partnership.results.services import current_snapshot, settings_for
 from partnership.scoring import Settings
