@@ -16,9 +16,10 @@ import logging
 import re
 import secrets
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -27,7 +28,6 @@ from partnership.extensions import db
 from partnership.instruments import catalog
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.partnerships.models import Partnership
-from partnership.surveys.models import Survey
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,6 @@ MAX_DESCRIPTION = 4000
 MAX_AUDIENCE = 300
 MAX_DIMENSIONS = 20
 #: States of a survey that has (or had) respondents: its version must stay as it is.
-_ANSWERED_STATES = ("open", "closed")
 _KEY_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
 
@@ -145,16 +144,9 @@ def usable_instruments(partnership: Partnership) -> list[Instrument]:
 
 
 def is_version_locked(version: InstrumentVersion) -> bool:
-    """True when the version may not change: locked when a survey opened, or (belt and braces)
-    used by a survey that is open or closed."""
-    if version.is_locked:
-        return True
-    used = db.session.scalar(
-        select(Survey.id)
-        .where(Survey.instrument_version_id == version.id, Survey.state.in_(_ANSWERED_STATES))
-        .limit(1)
-    )
-    return used is not None
+    """True when the version may not change: opening a survey locks its version
+    (``lock_version``, in the same transaction), and a survey is never reopened."""
+    return version.is_locked
 
 
 @dataclass(frozen=True)
@@ -198,20 +190,10 @@ def summarize_dimensions(version: InstrumentVersion) -> list[DimensionSummary]:
     return out
 
 
-def survey_counts(partnership: Partnership) -> dict[int, int]:
-    """Surveys of this partnership per instrument lineage (any state)."""
-    rows = db.session.execute(
-        select(Survey.instrument_id, func.count())
-        .where(Survey.partnership_id == partnership.id)
-        .group_by(Survey.instrument_id)
-    ).all()
-    return {instrument_id: n for instrument_id, n in rows}
-
-
-def library(partnership: Partnership) -> list[LibraryEntry]:
+def library(partnership: Partnership, counts: Mapping[int, int]) -> list[LibraryEntry]:
     """The library page's rows: every usable instrument with its latest version's shape and
-    how many of this partnership's surveys use it."""
-    counts = survey_counts(partnership)
+    how many of this partnership's surveys use it (``counts`` by instrument id, from
+    ``partnership.surveys.services.surveys_per_instrument``)."""
     instruments = usable_instruments(partnership)
     sources = _clone_sources([i.cloned_from_version_id for i in instruments])
     entries = []
@@ -260,18 +242,6 @@ def _clone_sources(version_ids: list[int | None]) -> dict[int, str]:
         .where(InstrumentVersion.id.in_(ids))
     ).all()
     return {vid: f"{name}, version {number}" for vid, number, name in rows}
-
-
-def in_use(instrument: Instrument, partnership: Partnership) -> int:
-    """How many of this partnership's surveys use the instrument (any version, any state)."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Survey)
-            .where(Survey.partnership_id == partnership.id, Survey.instrument_id == instrument.id)
-        )
-        or 0
-    )
 
 
 # --- built-ins ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from partnership.instruments.forms import NO_DIMENSION, DimensionForm, Instrumen
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import can_write, get_partnership_or_404
-from partnership.surveys.taking import survey_page_context
+from partnership.surveys import services as survey_services
 from partnership.timefmt import short_date
 
 bp = Blueprint("instruments", __name__)
@@ -65,7 +65,7 @@ def _show_url(partnership: Partnership, instrument: Instrument, anchor: str | No
 @login_required
 def index(partnership_id: int):  # type: ignore[no-untyped-def]
     partnership = get_partnership_or_404(_user(), partnership_id)
-    entries = services.library(partnership)
+    entries = services.library(partnership, survey_services.surveys_per_instrument(partnership))
     return render_template(
         "instruments/index.html",
         partnership=partnership,
@@ -104,7 +104,7 @@ def _render_show(
         dimension_use=used,
         dimension_label=lambda key: services.dimension_label(key, version),
         kind_labels=services.KIND_LABELS,
-        surveys=services.in_use(instrument, partnership),
+        surveys=survey_services.surveys_per_instrument(partnership).get(instrument.id, 0),
         cloned_from=services.clone_source(instrument, partnership),
         can_write=can_write(_user(), partnership),
         editable=editable,
@@ -301,26 +301,3 @@ def remove_dimension(partnership_id: int, instrument_id: int):  # type: ignore[n
         return _render_show(partnership, instrument, status=400)
     flash(f"Dimension {services.dimension_label(key)} removed.", "success")
     return redirect(_show_url(partnership, instrument, "dimensions"))
-
-
-@bp.get(BASE + "/<int:instrument_id>/preview")
-@login_required
-def preview(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
-    """The survey as a stakeholder of organization A or B sees it. Read-only: the page built
-    by the survey-taking code, with no action to post to and a banner saying nothing is saved."""
-    partnership = get_partnership_or_404(_user(), partnership_id)
-    instrument = services.get_instrument_or_404(partnership, instrument_id)
-    version = services.get_version_or_404(instrument, request.args.get("version", type=int))
-    side = request.args.get("as", "A").upper()
-    if side not in ("A", "B"):
-        abort(404)
-    respondent = partnership.org_a if side == "A" else partnership.org_b
-    context = survey_page_context(version, respondent, partnership, preview=True)
-    return render_template(
-        "instruments/preview.html",
-        **context,
-        partnership=partnership,
-        instrument=instrument,
-        version=version,
-        side=side,
-    )

@@ -496,6 +496,17 @@ def send_test_invitation(
 # --- reading ------------------------------------------------------------------------------
 
 
+def surveys_per_instrument(partnership: Partnership) -> dict[int, int]:
+    """How many of this partnership's surveys use each instrument lineage (any version, any
+    state), by instrument id; an unused instrument is absent."""
+    rows = db.session.execute(
+        select(Survey.instrument_id, func.count())
+        .where(Survey.partnership_id == partnership.id)
+        .group_by(Survey.instrument_id)
+    ).all()
+    return {instrument_id: n for instrument_id, n in rows}
+
+
 def survey_instrument(survey: Survey) -> tuple[Instrument, InstrumentVersion]:
     """The survey's instrument lineage and the version it asks (or will ask)."""
     instrument = db.session.get(Instrument, survey.instrument_id)

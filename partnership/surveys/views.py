@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from partnership.errors import Refused
 from partnership.forms import attach_error, choices
+from partnership.instruments import services as instrument_services
 from partnership.partnerships.models import LEVELS, Partnership
 from partnership.partnerships.services import (
     can_write,
@@ -22,6 +23,7 @@ from partnership.surveys import services
 from partnership.surveys.emails import format_local
 from partnership.surveys.forms import CycleForm, SurveyForm
 from partnership.surveys.models import Cycle, Survey
+from partnership.surveys.taking import survey_page_context
 from partnership.timefmt import zone
 
 bp = Blueprint("surveys", __name__)
@@ -322,4 +324,33 @@ def test_invitation(partnership_id: int, cycle_id: int, survey_id: int):  # type
             if written
             else f"A test invitation was sent to {user.email} a moment ago."
         ),
+    )
+
+
+# --- instrument preview -------------------------------------------------------------------
+
+
+@bp.get("/partnerships/<int:partnership_id>/instruments/<int:instrument_id>/preview")
+@login_required
+def instrument_preview(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
+    """An instrument's survey page as a stakeholder of organization A or B sees it (a link of
+    the instrument library). Read-only: the page built by the survey-taking code, with no
+    action to post to and a banner saying nothing is saved."""
+    partnership = get_partnership_or_404(_user(), partnership_id)
+    instrument = instrument_services.get_instrument_or_404(partnership, instrument_id)
+    version = instrument_services.get_version_or_404(
+        instrument, request.args.get("version", type=int)
+    )
+    side = request.args.get("as", "A").upper()
+    if side not in ("A", "B"):
+        abort(404)
+    respondent = partnership.org_a if side == "A" else partnership.org_b
+    context = survey_page_context(version, respondent, partnership, preview=True)
+    return render_template(
+        "surveys/instrument_preview.html",
+        **context,
+        partnership=partnership,
+        instrument=instrument,
+        version=version,
+        side=side,
     )

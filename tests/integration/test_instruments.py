@@ -565,6 +565,7 @@ def test_a_version_an_open_survey_uses_is_copied_before_reorder_or_removal(coach
             state="open",
         )
     )
+    lock_version(v1)  # what opening the survey does
     db.session.commit()
     keys = [i.key for i in ordered(v1)]
     old_second = ordered(v1)[1]

@@ -139,7 +139,10 @@ def test_add_edit_and_deactivate_stakeholder(client, app):
         f"/partnerships/{partnership.id}/stakeholders/new",
         data=dict(data, email="juergen.weiss@beta.example"),
     )
-    assert dup.status_code == 400 and b"juergen.weiss@beta.example is already a stakeholder" in dup.data
+    assert (
+        dup.status_code == 400
+        and b"juergen.weiss@beta.example is already a stakeholder" in dup.data
+    )
     edit = client.post(
         f"/partnerships/{partnership.id}/stakeholders/{person.id}/edit",
         data=dict(data, level="executive"),
