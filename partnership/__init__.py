@@ -8,19 +8,18 @@ from typing import Any
 
 from flask import Flask, render_template
 
-from partnership.config import DEV_SECRET, defaults, instance_dir
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from partnership.config import DEV_SECRET, defaults, instance_dir, resource_dir
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then PARTNERSHIP_* environment variables, then overrides."""
     app = Flask(
         __name__,
-        template_folder=os.path.join(ROOT, "templates"),
-        instance_path=instance_dir(ROOT),
+        template_folder=resource_dir("templates"),
+        instance_path=instance_dir(),
         static_folder="static",
     )
+    os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_prefixed_env("PARTNERSHIP")
     if overrides:

@@ -12,8 +12,8 @@ from alembic.config import Config
 from flask import current_app
 from sqlalchemy.engine import make_url
 
-from partnership import ROOT
 from partnership.clitools import CommandGroup
+from partnership.config import resource_dir
 from partnership.db import normalise_url
 
 db_cli = CommandGroup("db", help="Database schema and backups.")
@@ -21,7 +21,7 @@ db_cli = CommandGroup("db", help="Database schema and backups.")
 
 def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", os.path.join(ROOT, "migrations"))
+    cfg.set_main_option("script_location", resource_dir("migrations"))
     cfg.set_main_option("path_separator", "os")
     cfg.attributes["database_url"] = normalise_url(url or current_app.config["DATABASE_URL"])
     return cfg
