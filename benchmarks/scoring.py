@@ -79,7 +79,7 @@ def database(kind: str) -> Iterator[str]:
         engine.dispose()
 
 
-def setup_partnership():  # type: ignore[no-untyped-def]
+def setup_partnership():
     from partnership.instruments.models import Instrument, InstrumentVersion, Item
     from partnership.partnerships.models import Organization, Partnership
 
@@ -119,7 +119,7 @@ def setup_partnership():  # type: ignore[no-untyped-def]
     return partnership, instrument, version
 
 
-def make_survey(partnership, instrument, version, size: int, rng: random.Random):  # type: ignore[no-untyped-def]
+def make_survey(partnership, instrument, version, size: int, rng: random.Random):
     """A closed survey with ``size`` respondents x 20 answers, inserted with Core."""
     from partnership.instruments.models import Item
     from partnership.partnerships.models import Stakeholder
@@ -271,13 +271,13 @@ def run(kind: str, sizes: list[int]) -> int:
                 survey = make_survey(partnership, instrument, version, size, rng)
                 answers = size * len(DIMENSIONS) * ITEMS_PER_DIMENSION
 
-                def scoring(survey=survey):  # type: ignore[no-untyped-def]
+                def scoring(survey=survey):
                     return score_survey(survey_input(survey), settings)
 
-                def floor(survey=survey):  # type: ignore[no-untyped-def]
+                def floor(survey=survey):
                     return db.session.execute(FLOOR_SQL, {"s": survey.id}).all()
 
-                def aggregation(survey=survey):  # type: ignore[no-untyped-def]
+                def aggregation(survey=survey):
                     return survey_input(survey)
 
                 scoring()  # warm the caches of both alike

@@ -210,7 +210,7 @@ def free_port() -> int:
 @dataclass
 class Server:
     port: int
-    process: subprocess.Popen  # type: ignore[type-arg]
+    process: subprocess.Popen
     log_path: str
 
     def stop(self) -> None:

@@ -187,7 +187,7 @@ CSP = (
 
 def register_security_headers(app: Flask) -> None:
     @app.after_request
-    def _headers(response):  # type: ignore[no-untyped-def]
+    def _headers(response):
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -202,7 +202,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["LEVELS"] = LEVELS
 
-    def partnership_nav(partnership):  # type: ignore[no-untyped-def]
+    def partnership_nav(partnership):
         """Links of the partnership's sub-navigation, from the blueprints that are registered."""
         from flask import url_for
 

@@ -14,10 +14,10 @@ import contextvars
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import MetaData, String, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import DateTime
 
@@ -60,6 +60,12 @@ class UUIDString(TypeDecorator[str]):
 
     impl = String(32)
     cache_ok = True
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (``Session.execute`` is typed as returning a plain
+    Result; for those statements it is a CursorResult)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def new_uuid() -> str:
@@ -140,7 +146,8 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self._factory: sessionmaker[Session] | None = None
-        self.session: scoped_session[Session] = scoped_session(self._make_session)
+        # scoped_session takes any callable that returns a Session (typed as a sessionmaker)
+        self.session: scoped_session[Session] = scoped_session(self._make_session)  # type: ignore[arg-type]
 
     def _make_session(self) -> Session:
         if self._factory is None:
@@ -153,7 +160,7 @@ class Database:
         self.engine = build_engine(app.config["DATABASE_URL"])
         self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         # A fresh scoped registry per app keeps test apps from sharing sessions.
-        self.session = scoped_session(self._make_session, scopefunc=_scope_id)
+        self.session = scoped_session(self._make_session, scopefunc=_scope_id)  # type: ignore[arg-type]
         app.extensions["pp_db"] = self
 
         @app.teardown_appcontext

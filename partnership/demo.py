@@ -345,7 +345,7 @@ def _extend(partnership: Partnership) -> None:
         db.session.commit()
 
 
-def _agreement(rng, means, item, org, person):  # type: ignore[no-untyped-def]
+def _agreement(rng, means, item, org, person):
     """A 1..5 answer around the quarter's mean for the dimension (reverse items mirrored)."""
     if item.dimension is None:
         mean = sum(m[org] for m in means.values()) / len(means)
@@ -358,7 +358,7 @@ def _agreement(rng, means, item, org, person):  # type: ignore[no-untyped-def]
     return 6 - value if item.is_reverse else value
 
 
-def _frequency(rng, recurring, item):  # type: ignore[no-untyped-def]
+def _frequency(rng, recurring, item):
     """1 never .. 4 every cycle: mostly 3-4 for a recurring sign, mostly 1-2 otherwise."""
     if rng.random() < (0.8 if item.sign in recurring else 0.15):
         return rng.choice((3, 3, 4))
@@ -367,7 +367,7 @@ def _frequency(rng, recurring, item):  # type: ignore[no-untyped-def]
 
 def _run_survey(
     partnership, cycle, instrument, version, people, opened, closed, answered, answer, rng
-):  # type: ignore[no-untyped-def]
+):
     """Invite `people`, store answers for some of them, close it (freezing its snapshot) unless
     `closed` is None. Invitations and responses are written directly: the demo tells a past."""
     from partnership.surveys.models import (

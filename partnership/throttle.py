@@ -30,7 +30,8 @@ def wait_seconds(keys: list[str], now: dt.datetime | None = None) -> int:
     ).all()
     if not blocked:
         return 0
-    return max(1, int((max(blocked) - now).total_seconds()) + 1)
+    latest = max(until for until in blocked if until is not None)
+    return max(1, int((latest - now).total_seconds()) + 1)
 
 
 def record_failure(keys: list[str], *, free_attempts: int, max_delay: int) -> None:

@@ -95,7 +95,7 @@ def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
 
 
-def _truncate(app) -> None:  # type: ignore[no-untyped-def]
+def _truncate(app) -> None:
     from partnership.extensions import db
     from partnership.models import metadata
 
@@ -133,7 +133,7 @@ class FreshContextClient(FlaskClient):
     Flask-Login user), as in a real server, although the test keeps one pushed for its own
     database work."""
 
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+    def open(self, *args, **kwargs):
         from partnership.extensions import db
 
         # End the test's own transaction so the request sees (and may lock) a fresh database,
@@ -178,17 +178,17 @@ def csrf_app(app_config: dict[str, object]) -> Iterator:
 
 
 @pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-def runner(app):  # type: ignore[no-untyped-def]
+def runner(app):
     return app.test_cli_runner()
 
 
 @pytest.fixture
-def smtp_server(app):  # type: ignore[no-untyped-def]
+def smtp_server(app):
     """A real SMTP server on loopback (aiosmtpd); the app is configured to deliver to it."""
     from aiosmtpd.controller import Controller
 
@@ -215,7 +215,7 @@ def artifacts_dir() -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(migrated: str, artifacts_dir: str):  # type: ignore[no-untyped-def]
+def live_server(migrated: str, artifacts_dir: str):
     """gunicorn (2 workers) serving the app on the test database, for this test session."""
     from tests.servers import start_gunicorn
 

@@ -25,7 +25,7 @@ from partnership.surveys.models import (
 )
 
 
-def build_children(partnership) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def build_children(partnership) -> dict[str, object]:
     ids: dict[str, object] = {"partnership_id": partnership.id}
     stakeholder = db.session.scalar(
         select(Stakeholder).where(Stakeholder.partnership_id == partnership.id)

@@ -313,12 +313,12 @@ def _write_catalog_items(version: InstrumentVersion, entry: catalog.CatalogInstr
     db.session.flush()
     existing = {row.key: row for row in version.items}
     for key, (position, item) in wanted.items():
-        row = existing.get(key)
-        if row is None:
+        current = existing.get(key)
+        if current is None:
             version.items.append(_item_from_catalog(version.id, position, item))
             continue
-        row.position = position
-        _apply(row, _catalog_data(item))
+        current.position = position
+        _apply(current, _catalog_data(item))
     version.dimensions = list(entry.dimensions)
     db.session.flush()
 

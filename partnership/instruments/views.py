@@ -27,7 +27,7 @@ bp = Blueprint("instruments", __name__)
 BASE = "/partnerships/<int:partnership_id>/instruments"
 
 
-def _user():  # type: ignore[no-untyped-def]
+def _user():
     return current_user._get_current_object()
 
 
@@ -63,7 +63,7 @@ def _show_url(partnership: Partnership, instrument: Instrument, anchor: str | No
 
 @bp.get(BASE)
 @login_required
-def index(partnership_id: int):  # type: ignore[no-untyped-def]
+def index(partnership_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id)
     entries = services.library(partnership, survey_services.surveys_per_instrument(partnership))
     return render_template(
@@ -83,7 +83,7 @@ def _render_show(
     *,
     dimension_form: DimensionForm | None = None,
     status: int = 200,
-):  # type: ignore[no-untyped-def]
+):
     latest = services.latest_version(instrument)
     version = version or latest
     is_latest = version.id == latest.id
@@ -115,7 +115,7 @@ def _render_show(
 
 @bp.get(BASE + "/<int:instrument_id>")
 @login_required
-def show(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
+def show(partnership_id: int, instrument_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id)
     instrument = services.get_instrument_or_404(partnership, instrument_id)
     number = request.args.get("version", type=int)
@@ -125,7 +125,7 @@ def show(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-de
 
 @bp.post(BASE + "/<int:instrument_id>/clone")
 @login_required
-def clone(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
+def clone(partnership_id: int, instrument_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id, write=True)
     instrument = services.get_instrument_or_404(partnership, instrument_id)
     number = request.form.get("version", type=int)
@@ -136,7 +136,7 @@ def clone(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-d
 
 @bp.route(BASE + "/<int:instrument_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
+def edit(partnership_id: int, instrument_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     form = InstrumentForm(obj=None if request.method == "POST" else instrument)
     if form.validate_on_submit():
@@ -161,7 +161,7 @@ def edit(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-de
     ), status
 
 
-def _attach(form, exc: services.InstrumentError) -> None:  # type: ignore[no-untyped-def]
+def _attach(form, exc: services.InstrumentError) -> None:
     """Show a service's refusal next to its field (or at the top of the form)."""
     target = form[exc.field] if exc.field and exc.field in form else None
     if target is not None:
@@ -188,7 +188,7 @@ def _item_page(
     instrument: Instrument,
     form: ItemForm,
     item: Item | None,
-):  # type: ignore[no-untyped-def]
+):
     status = 400 if request.method == "POST" else 200
     latest = services.latest_version(instrument)
     return render_template(
@@ -204,7 +204,7 @@ def _item_page(
 
 @bp.route(BASE + "/<int:instrument_id>/items/new", methods=["GET", "POST"])
 @login_required
-def new_item(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
+def new_item(partnership_id: int, instrument_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     form = ItemForm()
     form.set_dimensions(services.latest_version(instrument))
@@ -224,7 +224,7 @@ def new_item(partnership_id: int, instrument_id: int):  # type: ignore[no-untype
 
 @bp.route(BASE + "/<int:instrument_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_item(partnership_id: int, instrument_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def edit_item(partnership_id: int, instrument_id: int, item_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     item = services.get_item_or_404(instrument, item_id)
     form = ItemForm(obj=None if request.method == "POST" else item)
@@ -245,7 +245,7 @@ def edit_item(partnership_id: int, instrument_id: int, item_id: int):  # type: i
 
 @bp.post(BASE + "/<int:instrument_id>/items/<int:item_id>/remove")
 @login_required
-def remove_item(partnership_id: int, instrument_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def remove_item(partnership_id: int, instrument_id: int, item_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     item = services.get_item_or_404(instrument, item_id)
     try:
@@ -259,7 +259,7 @@ def remove_item(partnership_id: int, instrument_id: int, item_id: int):  # type:
 
 @bp.post(BASE + "/<int:instrument_id>/items/<int:item_id>/move")
 @login_required
-def move_item(partnership_id: int, instrument_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def move_item(partnership_id: int, instrument_id: int, item_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     item = services.get_item_or_404(instrument, item_id)
     try:
@@ -272,7 +272,7 @@ def move_item(partnership_id: int, instrument_id: int, item_id: int):  # type: i
 
 @bp.post(BASE + "/<int:instrument_id>/dimensions")
 @login_required
-def add_dimension(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
+def add_dimension(partnership_id: int, instrument_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     form = DimensionForm()
     if form.validate_on_submit():
@@ -291,7 +291,7 @@ def add_dimension(partnership_id: int, instrument_id: int):  # type: ignore[no-u
 
 @bp.post(BASE + "/<int:instrument_id>/dimensions/remove")
 @login_required
-def remove_dimension(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
+def remove_dimension(partnership_id: int, instrument_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     key = request.form.get("key", "")
     try:

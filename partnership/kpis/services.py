@@ -63,7 +63,7 @@ def display_order(kpis: Iterable[Kpi]) -> list[Kpi]:
     children: dict[int, list[Kpi]] = {}
     for k in rows:
         if not k.is_shared and k.linked_to_id in shared_ids:
-            children.setdefault(k.linked_to_id, []).append(k)  # type: ignore[arg-type]
+            children.setdefault(k.linked_to_id, []).append(k)
     out: list[Kpi] = []
     for k in rows:
         if k.is_shared:
@@ -165,7 +165,7 @@ def kpi_statuses(cycle: Cycle) -> tuple[KpiStatus, ...]:
     locals_of: dict[int, list[str]] = {}
     for k in kpis:
         if not k.is_shared and k.linked_to_id in shared_ids:
-            locals_of.setdefault(k.linked_to_id, []).append(str(k.id))  # type: ignore[arg-type]
+            locals_of.setdefault(k.linked_to_id, []).append(str(k.id))
     out = []
     for k in kpis:
         v, p = now.get(k.id), prev.get(k.id)

@@ -23,7 +23,7 @@ from partnership.surveys.models import Cycle
 bp = Blueprint("kpis", __name__)
 
 
-def _user():  # type: ignore[no-untyped-def]
+def _user():
     return current_user._get_current_object()
 
 
@@ -38,7 +38,7 @@ def _helpers() -> dict[str, object]:
 
 @bp.get("/partnerships/<int:partnership_id>/kpis")
 @login_required
-def index(partnership_id: int):  # type: ignore[no-untyped-def]
+def index(partnership_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id)
     return render_template(
         "kpis/index.html",
@@ -67,7 +67,7 @@ def _kpi_data(form: KpiForm) -> services.KpiData:
     )
 
 
-def _render_kpi_form(partnership: Partnership, form: KpiForm, kpi: Kpi | None):  # type: ignore[no-untyped-def]
+def _render_kpi_form(partnership: Partnership, form: KpiForm, kpi: Kpi | None):
     status = 400 if request.method == "POST" else 200
     return render_template(
         "kpis/kpi_form.html", partnership=partnership, form=form, kpi=kpi
@@ -76,7 +76,7 @@ def _render_kpi_form(partnership: Partnership, form: KpiForm, kpi: Kpi | None): 
 
 @bp.route("/partnerships/<int:partnership_id>/kpis/new", methods=["GET", "POST"])
 @login_required
-def new_kpi(partnership_id: int):  # type: ignore[no-untyped-def]
+def new_kpi(partnership_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id, write=True)
     form = _kpi_form(partnership)
     if form.validate_on_submit():
@@ -92,7 +92,7 @@ def new_kpi(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/partnerships/<int:partnership_id>/kpis/<int:kpi_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_kpi(partnership_id: int, kpi_id: int):  # type: ignore[no-untyped-def]
+def edit_kpi(partnership_id: int, kpi_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id, write=True)
     kpi = get_child_or_404(Kpi, kpi_id, partnership)
     form = _kpi_form(partnership, kpi)
@@ -109,7 +109,7 @@ def edit_kpi(partnership_id: int, kpi_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/partnerships/<int:partnership_id>/kpis/<int:kpi_id>/active")
 @login_required
-def toggle_kpi(partnership_id: int, kpi_id: int):  # type: ignore[no-untyped-def]
+def toggle_kpi(partnership_id: int, kpi_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id, write=True)
     kpi = get_child_or_404(Kpi, kpi_id, partnership)
     active = request.form.get("active") == "1"
@@ -120,7 +120,7 @@ def toggle_kpi(partnership_id: int, kpi_id: int):  # type: ignore[no-untyped-def
 
 @bp.route("/partnerships/<int:partnership_id>/cycles/<int:cycle_id>/kpis", methods=["GET", "POST"])
 @login_required
-def cycle_values(partnership_id: int, cycle_id: int):  # type: ignore[no-untyped-def]
+def cycle_values(partnership_id: int, cycle_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id, write=request.method == "POST")
     cycle = get_child_or_404(Cycle, cycle_id, partnership)
     kpis = services.list_kpis(partnership, include_inactive=False)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 
-from partnership.db import utcnow
+from partnership.db import affected_rows, utcnow
 from partnership.extensions import db
 from partnership.outbox.models import OutboxMessage
 
@@ -58,11 +58,15 @@ def _claim(now: dt.datetime, limit: int) -> list[OutboxMessage]:
     claimed: list[OutboxMessage] = []
     for msg_id in ids:
         # Compare-and-set: only one sender wins a row, even with several running.
-        won = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == msg_id, due)
-            .values(status="sending", lease_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
-        ).rowcount
+        won = affected_rows(
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == msg_id, due)
+                .values(
+                    status="sending", lease_until=now + LEASE, attempts=OutboxMessage.attempts + 1
+                )
+            )
+        )
         if won:
             claimed.append(db.session.get(OutboxMessage, msg_id))  # type: ignore[arg-type]
     db.session.commit()

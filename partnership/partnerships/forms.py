@@ -114,7 +114,7 @@ class ThresholdsForm(FlaskForm):
         return {spec.name: self[spec.name].data for spec in THRESHOLDS}
 
 
-def _in_range(spec: Threshold):  # type: ignore[no-untyped-def]
+def _in_range(spec: Threshold):
     def check(_form: FlaskForm, field: NumberField) -> None:
         if field.data is not None:
             problem = spec.check(field.data)

@@ -95,7 +95,7 @@ def can_write(user: User, partnership: Partnership) -> bool:
     return not partnership.is_archived and user.role != "steering"
 
 
-def get_child_or_404(model: type, child_id: object, partnership: Partnership):  # type: ignore[no-untyped-def]
+def get_child_or_404(model: type, child_id: object, partnership: Partnership):
     """A row of `model` that belongs to the partnership, else `NotFound`."""
     row = db.session.get(model, child_id)
     if row is None or getattr(row, "partnership_id", None) != partnership.id:

@@ -246,12 +246,12 @@ def import_stakeholders_csv(partnership: Partnership, raw: bytes) -> ImportResul
             def cell(name: str, record: list[str] = record) -> str:
                 return record[col[name]].strip() if name in col else ""
 
-            org = orgs.get(cell("organization").lower())
+            named = orgs.get(cell("organization").lower())
             active_raw = cell("active").lower()
             data = StakeholderData(
                 name=cell("name"),
                 email=cell("email"),
-                organization_id=org.id if org is not None else None,
+                organization_id=named.id if named is not None else None,
                 organization_given=cell("organization") or "(empty)",
                 function=cell("function").lower(),
                 level=_LEVEL_ALIASES.get(cell("level").lower(), cell("level")),

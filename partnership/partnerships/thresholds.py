@@ -8,6 +8,7 @@ import logging
 import math
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from partnership.extensions import db
 from partnership.partnerships.models import Partnership
@@ -390,7 +391,7 @@ def _check_thresholds(partnership: Partnership, typed: dict[str, float | None]) 
         del red_spec
     if not errors:
         try:
-            Settings(min_group=partnership.min_group, **stored)
+            Settings(min_group=partnership.min_group, **cast(dict[str, Any], stored))
         except (TypeError, ValueError) as exc:
             errors.append((None, f"The scoring rules refuse these thresholds: {exc}"))
     if errors:

@@ -21,18 +21,18 @@ from partnership.surveys import erasure
 bp = Blueprint("partnerships", __name__)
 
 
-def _user():  # type: ignore[no-untyped-def]
+def _user():
     return current_user._get_current_object()
 
 
 @bp.get("/")
-def home():  # type: ignore[no-untyped-def]
+def home():
     return redirect(url_for("partnerships.index"))
 
 
 @bp.get("/partnerships")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index():
     archived = request.args.get("archived") == "1"
     items = services.visible_partnerships(_user(), archived=archived)
     return render_template("partnerships/index.html", partnerships=items, archived=archived)
@@ -55,7 +55,7 @@ def _form_data(form: PartnershipForm) -> services.PartnershipData:
 
 @bp.route("/partnerships/new", methods=["GET", "POST"])
 @login_required
-def create():  # type: ignore[no-untyped-def]
+def create():
     if _user().role == "steering":
         abort(403)
     form = PartnershipForm()
@@ -77,7 +77,7 @@ def create():  # type: ignore[no-untyped-def]
 
 @bp.get("/partnerships/<int:partnership_id>")
 @login_required
-def show(partnership_id: int):  # type: ignore[no-untyped-def]
+def show(partnership_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id)
     counts = stakeholder_services.stakeholder_counts(partnership)
     return render_template(
@@ -93,7 +93,7 @@ def show(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/partnerships/<int:partnership_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(partnership_id: int):  # type: ignore[no-untyped-def]
+def edit(partnership_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
     form = PartnershipForm(obj=None if request.method == "POST" else partnership)
     form.timezone.choices = choices(services.timezones())
@@ -121,7 +121,7 @@ def edit(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/partnerships/<int:partnership_id>/archive")
 @login_required
-def archive(partnership_id: int):  # type: ignore[no-untyped-def]
+def archive(partnership_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id)
     if _user().role == "steering":
         abort(403)
@@ -136,7 +136,7 @@ def archive(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/partnerships/<int:partnership_id>/coaches", methods=["GET", "POST"])
 @login_required
-def coaches(partnership_id: int):  # type: ignore[no-untyped-def]
+def coaches(partnership_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id)
     form = CoachForm()
     if request.method == "POST" and not _user().is_admin:
@@ -162,7 +162,7 @@ def coaches(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/partnerships/<int:partnership_id>/stakeholders")
 @login_required
-def stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
+def stakeholders(partnership_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id)
     return render_template(
         "partnerships/stakeholders.html",
@@ -172,7 +172,7 @@ def stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _stakeholder_form(partnership, obj=None) -> StakeholderForm:  # type: ignore[no-untyped-def]
+def _stakeholder_form(partnership, obj=None) -> StakeholderForm:
     form = StakeholderForm(obj=obj)
     form.organization_id.choices = choices((o.id, o.name) for o in partnership.organizations)
     form.function.choices = choices((f, f.capitalize()) for f in partnership.functions)
@@ -192,7 +192,7 @@ def _stakeholder_data(form: StakeholderForm) -> stakeholder_services.Stakeholder
 
 @bp.route("/partnerships/<int:partnership_id>/stakeholders/new", methods=["GET", "POST"])
 @login_required
-def new_stakeholder(partnership_id: int):  # type: ignore[no-untyped-def]
+def new_stakeholder(partnership_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
     form = _stakeholder_form(partnership)
     if form.validate_on_submit():
@@ -216,7 +216,7 @@ def new_stakeholder(partnership_id: int):  # type: ignore[no-untyped-def]
     methods=["GET", "POST"],
 )
 @login_required
-def edit_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore[no-untyped-def]
+def edit_stakeholder(partnership_id: int, stakeholder_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     form = _stakeholder_form(partnership, obj=None if request.method == "POST" else stakeholder)
@@ -243,7 +243,7 @@ def edit_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore[
 
 @bp.post("/partnerships/<int:partnership_id>/stakeholders/<int:stakeholder_id>/active")
 @login_required
-def toggle_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore[no-untyped-def]
+def toggle_stakeholder(partnership_id: int, stakeholder_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     active = request.form.get("active") == "1"
@@ -257,7 +257,7 @@ def toggle_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignor
     methods=["GET", "POST"],
 )
 @login_required
-def erase_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore[no-untyped-def]
+def erase_stakeholder(partnership_id: int, stakeholder_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     if request.method == "POST":
@@ -271,7 +271,7 @@ def erase_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore
 
 @bp.route("/partnerships/<int:partnership_id>/stakeholders/import", methods=["GET", "POST"])
 @login_required
-def import_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
+def import_stakeholders(partnership_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
     form = ImportForm()
     errors: list[str] = []
@@ -289,7 +289,7 @@ def import_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/partnerships/<int:partnership_id>/stakeholders.csv")
 @login_required
-def export_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
+def export_stakeholders(partnership_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id)
     body = "\ufeff" + stakeholder_services.export_stakeholders_csv(partnership)
     return Response(
@@ -302,7 +302,7 @@ def export_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
 # --- scoring thresholds -------------------------------------------------------------------
 
 
-def _thresholds_page(partnership, form: ThresholdsForm | None, status: int = 200):  # type: ignore[no-untyped-def]
+def _thresholds_page(partnership, form: ThresholdsForm | None, status: int = 200):
     current = threshold_services.current_thresholds(partnership)
     groups = [
         (
@@ -324,7 +324,7 @@ def _thresholds_page(partnership, form: ThresholdsForm | None, status: int = 200
 
 @bp.get("/partnerships/<int:partnership_id>/thresholds")
 @login_required
-def thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
+def thresholds(partnership_id: int):
     """The early-warning thresholds: a form for coaches, read-only for steering members and on
     an archived partnership."""
     partnership = services.get_partnership_or_404(_user(), partnership_id)
@@ -339,7 +339,7 @@ def thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/partnerships/<int:partnership_id>/thresholds")
 @login_required
-def save_thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
+def save_thresholds(partnership_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
     form = ThresholdsForm()
     if form.validate_on_submit():
@@ -360,7 +360,7 @@ def save_thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/partnerships/<int:partnership_id>/thresholds/restore")
 @login_required
-def restore_thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
+def restore_thresholds(partnership_id: int):
     partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
     threshold_services.restore_default_thresholds(partnership)
     flash("Thresholds restored to the scoring.md defaults.", "success")

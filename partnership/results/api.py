@@ -51,7 +51,7 @@ def _not_found() -> _Refused:
     return _Refused(error(404, "not found", "No such resource, or no access to it."))
 
 
-def _caller(partnership_id: int):  # type: ignore[no-untyped-def]
+def _caller(partnership_id: int):
     """(partnership, user, token) of an allowed caller; raises _Refused otherwise."""
     header = request.headers.get("Authorization", "").strip()
     if header:
@@ -74,7 +74,7 @@ def _caller(partnership_id: int):  # type: ignore[no-untyped-def]
     return partnership, user, None
 
 
-def _json(payload: dict) -> Response:  # type: ignore[type-arg]
+def _json(payload: dict) -> Response:
     response = jsonify(payload)
     response.headers["Cache-Control"] = "no-store"
     return response

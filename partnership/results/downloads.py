@@ -36,7 +36,7 @@ class ApiTokenForm(FlaskForm):
     )
 
 
-def _user():  # type: ignore[no-untyped-def]
+def _user():
     return current_user._get_current_object()
 
 
@@ -84,7 +84,7 @@ def results_xlsx(partnership_id: int, survey_id: int) -> Response:
 
 @bp.route("/partnerships/<int:partnership_id>/api-tokens", methods=["GET", "POST"])
 @login_required
-def api_tokens(partnership_id: int):  # type: ignore[no-untyped-def]
+def api_tokens(partnership_id: int):
     partnership = _coach_partnership(partnership_id, write=request.method == "POST")
     form = ApiTokenForm()
     created: ApiToken | None = None
@@ -117,7 +117,7 @@ def _example_url(partnership: Partnership) -> str:
 
 @bp.post("/partnerships/<int:partnership_id>/api-tokens/<int:token_id>/revoke")
 @login_required
-def revoke_api_token(partnership_id: int, token_id: int):  # type: ignore[no-untyped-def]
+def revoke_api_token(partnership_id: int, token_id: int):
     # Revoking only removes access, so it is allowed on an archived partnership too.
     partnership = _coach_partnership(partnership_id)
     token = get_child_or_404(ApiToken, token_id, partnership)
@@ -128,7 +128,7 @@ def revoke_api_token(partnership_id: int, token_id: int):  # type: ignore[no-unt
 
 @bp.get("/partnerships/<int:partnership_id>/access-log")
 @login_required
-def access_log(partnership_id: int):  # type: ignore[no-untyped-def]
+def access_log(partnership_id: int):
     partnership = _coach_partnership(partnership_id)
     return render_template(
         "downloads/access_log.html",
@@ -139,10 +139,10 @@ def access_log(partnership_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _local_time(partnership: Partnership):  # type: ignore[no-untyped-def]
+def _local_time(partnership: Partnership):
     """A template helper: an aware UTC time in the partnership's zone, with the zone's name."""
 
-    def local(value):  # type: ignore[no-untyped-def]
+    def local(value):
         return short_when(value, partnership.timezone)
 
     return local

@@ -47,7 +47,7 @@ PULSE_KEY = "quarterly-pulse"
 UNREADABLE = (presenters.MalformedResult, KeyError, TypeError, ValueError)
 
 
-def _user():  # type: ignore[no-untyped-def]
+def _user():
     return current_user._get_current_object()
 
 
@@ -165,7 +165,7 @@ def _survey_charts(page: dict[str, Any]) -> dict[str, Markup]:
 
 @bp.get("/partnerships/<int:partnership_id>/results")
 @login_required
-def overview(partnership_id: int):  # type: ignore[no-untyped-def]
+def overview(partnership_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id)
     latest = []
     # Surveys of one cycle carry the same KPI values: the table is shown once per cycle.
@@ -215,7 +215,7 @@ def overview(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/partnerships/<int:partnership_id>/surveys/<int:survey_id>/results", endpoint="survey")
 @login_required
-def survey_results(partnership_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def survey_results(partnership_id: int, survey_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id)
     survey = get_child_or_404(Survey, survey_id, partnership)
     instrument = db.session.get(Instrument, survey.instrument_id)
@@ -275,7 +275,7 @@ def _unique(labels: list[str]) -> list[str]:
 
 @bp.get("/partnerships/<int:partnership_id>/trends")
 @login_required
-def trends(partnership_id: int):  # type: ignore[no-untyped-def]
+def trends(partnership_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id)
     lineages = []
     for k, (instrument, surveys) in enumerate(_surveys_by_lineage(partnership, ["closed"])):
@@ -307,7 +307,7 @@ def trends(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/partnerships/<int:partnership_id>/surveys/<int:survey_id>/rescore", endpoint="rescore")
 @login_required
-def rescore_view(partnership_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def rescore_view(partnership_id: int, survey_id: int):
     """Score a closed survey again with the partnership's current thresholds: a new snapshot
     version; the earlier ones are kept (scoring.md section 7)."""
     partnership = get_partnership_or_404(_user(), partnership_id, write=True)
@@ -328,7 +328,7 @@ def rescore_view(partnership_id: int, survey_id: int):  # type: ignore[no-untype
 
 @bp.post("/partnerships/<int:partnership_id>/comments/<comment_id>/hide", endpoint="hide_comment")
 @login_required
-def hide_comment_view(partnership_id: int, comment_id: str):  # type: ignore[no-untyped-def]
+def hide_comment_view(partnership_id: int, comment_id: str):
     partnership = get_partnership_or_404(_user(), partnership_id, write=True)
     survey = services.hide_comment(partnership, comment_id, _user())
     flash(

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from partnership.accounts.models import User
-from partnership.db import utcnow
+from partnership.db import affected_rows, utcnow
 from partnership.errors import Refused
 from partnership.extensions import db
 from partnership.instruments import services as instrument_services
@@ -320,12 +320,14 @@ def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None
         raise SurveyError("The instrument has no version to ask.")
     try:
         # Compare-and-set: a coach and the scheduler opening at once open it only once.
-        won = db.session.execute(
-            update(Survey)
-            .where(Survey.id == survey.id, Survey.state.in_(EDITABLE_STATES))
-            .values(state="open", opened_at=now, instrument_version_id=version.id)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = affected_rows(
+            db.session.execute(
+                update(Survey)
+                .where(Survey.id == survey.id, Survey.state.in_(EDITABLE_STATES))
+                .values(state="open", opened_at=now, instrument_version_id=version.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
     except IntegrityError:
         db.session.rollback()
         raise _lineage_busy(survey, instrument, None)
@@ -379,12 +381,14 @@ def mark_closed(survey: Survey, *, now: dt.datetime | None = None) -> None:
     now = now or utcnow()
     if survey.state != "open":
         raise SurveyError("Only an open survey can be closed.")
-    won = db.session.execute(
-        update(Survey)
-        .where(Survey.id == survey.id, Survey.state == "open")
-        .values(state="closed", closed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    won = affected_rows(
+        db.session.execute(
+            update(Survey)
+            .where(Survey.id == survey.id, Survey.state == "open")
+            .values(state="closed", closed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if not won:
         db.session.rollback()
         raise SurveyError("This survey was closed in the meantime.")
@@ -424,16 +428,18 @@ def send_reminders(survey: Survey, *, base_url: str, now: dt.datetime | None = N
     for invitation_id, count, organization_id, stakeholder in rows:
         token = new_token()
         number = count + 1
-        won = db.session.execute(
-            update(Invitation)
-            .where(
-                Invitation.id == invitation_id,
-                Invitation.is_used.is_(False),
-                Invitation.reminder_count == count,
+        won = affected_rows(
+            db.session.execute(
+                update(Invitation)
+                .where(
+                    Invitation.id == invitation_id,
+                    Invitation.is_used.is_(False),
+                    Invitation.reminder_count == count,
+                )
+                .values(token_hash=hash_token(token), reminder_count=number, last_reminded_at=now)
+                .execution_options(synchronize_session=False)
             )
-            .values(token_hash=hash_token(token), reminder_count=number, last_reminded_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         if not won:
             continue
         link, opt_out = _links(base_url, token)

@@ -26,11 +26,11 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from markupsafe import escape
-from sqlalchemy import bindparam, exists, insert, or_, select, update
+from sqlalchemy import Table, bindparam, exists, insert, or_, select, update
 
 from partnership import throttle
 from partnership.accounts.models import LoginThrottle
@@ -76,14 +76,20 @@ _RADIO_TAILS = {
 #: What the ends of the 0-10 likelihood scale mean (shown under the eleven radios).
 LIKELIHOOD_ENDS = ("0 = not at all likely", "10 = extremely likely")
 
-_inv = Invitation.__table__
-_sur = Survey.__table__
-_par = Partnership.__table__
-_org = Organization.__table__
-_ins = Instrument.__table__
-_itm = Item.__table__
-_ver = InstrumentVersion.__table__
-_thr = LoginThrottle.__table__
+
+def _table(model: type[Any]) -> Table:
+    """A model's Core table (typed: ``__table__`` is declared as any FromClause)."""
+    return cast(Table, model.__table__)
+
+
+_inv = _table(Invitation)
+_sur = _table(Survey)
+_par = _table(Partnership)
+_org = _table(Organization)
+_ins = _table(Instrument)
+_itm = _table(Item)
+_ver = _table(InstrumentVersion)
+_thr = _table(LoginThrottle)
 
 
 # --- plain data read on the hot path ------------------------------------------------------
@@ -298,9 +304,9 @@ _MARK_USED = (
     )
     .values(is_used=True, used_on=bindparam("today"))
 )
-_INSERT_RESPONSE = insert(Response.__table__)
-_INSERT_ANSWERS = insert(Answer.__table__)
-_INSERT_COMMENTS = insert(Comment.__table__)
+_INSERT_RESPONSE = insert(_table(Response))
+_INSERT_ANSWERS = insert(_table(Answer))
+_INSERT_COMMENTS = insert(_table(Comment))
 
 
 def find_invitation(token: str) -> Link | None:
@@ -746,7 +752,7 @@ def opt_out(token: str, *, ip: str | None) -> LinkResult:
     if done is not None:
         return done
     assert link is not None
-    sh = Stakeholder.__table__
+    sh = _table(Stakeholder)
     db.session.execute(
         update(sh).where(sh.c.id == link.stakeholder_id).values(is_reminder_opt_out=True)
     )

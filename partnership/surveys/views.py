@@ -31,7 +31,7 @@ bp = Blueprint("surveys", __name__)
 STATE_BADGES = {"draft": "grey", "scheduled": "amber", "open": "green", "closed": ""}
 
 
-def _user():  # type: ignore[no-untyped-def]
+def _user():
     return current_user._get_current_object()
 
 
@@ -70,7 +70,7 @@ def _survey_or_404(partnership: Partnership, cycle: Cycle, survey_id: int) -> Su
 
 @bp.get("/partnerships/<int:partnership_id>/cycles")
 @login_required
-def index(partnership_id: int):  # type: ignore[no-untyped-def]
+def index(partnership_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id)
     form = CycleForm()
     form.label.data = services.quarter_label(partnership)
@@ -86,7 +86,7 @@ def index(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/partnerships/<int:partnership_id>/cycles/new", methods=["GET", "POST"])
 @login_required
-def new_cycle(partnership_id: int):  # type: ignore[no-untyped-def]
+def new_cycle(partnership_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id, write=True)
     form = CycleForm()
     if request.method == "GET":
@@ -112,7 +112,7 @@ def new_cycle(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/partnerships/<int:partnership_id>/cycles/<int:cycle_id>")
 @login_required
-def cycle(partnership_id: int, cycle_id: int):  # type: ignore[no-untyped-def]
+def cycle(partnership_id: int, cycle_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id)
     cycle = _cycle_or_404(partnership, cycle_id)
     rows = [(s, services.survey_instrument(s)[0], services.participation(s)) for s in cycle.surveys]
@@ -151,7 +151,7 @@ def _survey_data(form: SurveyForm) -> services.SurveyData:
     )
 
 
-def _render_survey_form(partnership, cycle, form, survey):  # type: ignore[no-untyped-def]
+def _render_survey_form(partnership, cycle, form, survey):
     instruments = {i.id: i for i in services.usable_instruments(partnership)}
     return render_template(
         "surveys/survey_form.html",
@@ -169,7 +169,7 @@ def _render_survey_form(partnership, cycle, form, survey):  # type: ignore[no-un
     methods=["GET", "POST"],
 )
 @login_required
-def new_survey(partnership_id: int, cycle_id: int):  # type: ignore[no-untyped-def]
+def new_survey(partnership_id: int, cycle_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id, write=True)
     cycle = _cycle_or_404(partnership, cycle_id)
     form = _survey_form(partnership)
@@ -189,7 +189,7 @@ def new_survey(partnership_id: int, cycle_id: int):  # type: ignore[no-untyped-d
     methods=["GET", "POST"],
 )
 @login_required
-def edit_survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def edit_survey(partnership_id: int, cycle_id: int, survey_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id, write=True)
     cycle = _cycle_or_404(partnership, cycle_id)
     survey = _survey_or_404(partnership, cycle, survey_id)
@@ -220,7 +220,7 @@ def _survey_url(survey: Survey) -> str:
     )
 
 
-def _render_survey(partnership, cycle, survey, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_survey(partnership, cycle, survey, status: int = 200):
     instrument, version = services.survey_instrument(survey)
     matching = (
         len(services.matching_stakeholders(survey))
@@ -243,13 +243,13 @@ def _render_survey(partnership, cycle, survey, status: int = 200):  # type: igno
 
 @bp.get("/partnerships/<int:partnership_id>/cycles/<int:cycle_id>/surveys/<int:survey_id>")
 @login_required
-def survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def survey(partnership_id: int, cycle_id: int, survey_id: int):
     partnership = get_partnership_or_404(_user(), partnership_id)
     cycle = _cycle_or_404(partnership, cycle_id)
     return _render_survey(partnership, cycle, _survey_or_404(partnership, cycle, survey_id))
 
 
-def _action(partnership_id: int, cycle_id: int, survey_id: int, run, success):  # type: ignore[no-untyped-def]
+def _action(partnership_id: int, cycle_id: int, survey_id: int, run, success):
     """Run a survey action for a POST button: redirect with a message, or show the refusal
     on the survey page (400, nothing changed)."""
     partnership = get_partnership_or_404(_user(), partnership_id, write=True)
@@ -269,7 +269,7 @@ SURVEY_URL = "/partnerships/<int:partnership_id>/cycles/<int:cycle_id>/surveys/<
 
 @bp.post(SURVEY_URL + "/open")
 @login_required
-def open_survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def open_survey(partnership_id: int, cycle_id: int, survey_id: int):
     base_url = current_app.config["BASE_URL"]
     return _action(
         partnership_id,
@@ -282,7 +282,7 @@ def open_survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: ig
 
 @bp.post(SURVEY_URL + "/close")
 @login_required
-def close_survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def close_survey(partnership_id: int, cycle_id: int, survey_id: int):
     return _action(
         partnership_id,
         cycle_id,
@@ -294,7 +294,7 @@ def close_survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: i
 
 @bp.post(SURVEY_URL + "/remind")
 @login_required
-def remind(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def remind(partnership_id: int, cycle_id: int, survey_id: int):
     base_url = current_app.config["BASE_URL"]
     return _action(
         partnership_id,
@@ -311,7 +311,7 @@ def remind(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[
 
 @bp.post(SURVEY_URL + "/test-invitation")
 @login_required
-def test_invitation(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def test_invitation(partnership_id: int, cycle_id: int, survey_id: int):
     base_url = current_app.config["BASE_URL"]
     user = _user()
     return _action(
@@ -332,7 +332,7 @@ def test_invitation(partnership_id: int, cycle_id: int, survey_id: int):  # type
 
 @bp.get("/partnerships/<int:partnership_id>/instruments/<int:instrument_id>/preview")
 @login_required
-def instrument_preview(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
+def instrument_preview(partnership_id: int, instrument_id: int):
     """An instrument's survey page as a stakeholder of organization A or B sees it (a link of
     the instrument library). Read-only: the page built by the survey-taking code, with no
     action to post to and a banner saying nothing is saved."""

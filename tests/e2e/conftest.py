@@ -13,7 +13,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     require(os.path.exists(CHROMIUM), f"Chromium at {CHROMIUM}", "apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
@@ -26,7 +26,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(browser, app, live_server):  # type: ignore[no-untyped-def]
+def page(browser, app, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
@@ -34,7 +34,7 @@ def page(browser, app, live_server):  # type: ignore[no-untyped-def]
     # status as a console error. Anything else (a missing asset, a CSP violation) fails the test.
     expected = tuple(f"status of {code} " for code in (400, 401, 409, 422, 429))
 
-    def on_console(msg) -> None:  # type: ignore[no-untyped-def]
+    def on_console(msg) -> None:
         if msg.type == "error" and not any(e in msg.text for e in expected):
             errors.append(msg.text)
 
@@ -47,7 +47,7 @@ def page(browser, app, live_server):  # type: ignore[no-untyped-def]
     assert not errors, f"browser console errors (CSP violations included): {errors}"
 
 
-def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
+def assert_accessible(page) -> None:
     """axe-core in the page: no serious or critical violations."""
     from axe_playwright_python.sync_playwright import Axe
 
@@ -60,7 +60,7 @@ def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
     assert not bad, "accessibility violations on " + page.url + ":\n" + "\n".join(bad)
 
 
-def login_as(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def login_as(page, email: str, password: str) -> None:
     page.goto("/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)

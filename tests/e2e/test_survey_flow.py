@@ -18,7 +18,7 @@ from tests.factories import make_partnership, make_stakeholders, make_user
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 
-def _open_pulse(partnership, base_url: str) -> Survey:  # type: ignore[no-untyped-def]
+def _open_pulse(partnership, base_url: str) -> Survey:
     from partnership.instruments.models import Instrument
     from partnership.instruments.services import ensure_builtins, latest_version
     from partnership.surveys.services import open_survey

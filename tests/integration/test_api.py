@@ -26,7 +26,7 @@ from tests.integration.test_results_builders import (
 NOT_FOUND = {"error": "not found", "reason": "No such resource, or no access to it."}
 
 
-def _url(survey) -> str:  # type: ignore[no-untyped-def]
+def _url(survey) -> str:
     return f"/api/v1/partnerships/{survey.partnership_id}/surveys/{survey.id}/results"
 
 

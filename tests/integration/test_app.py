@@ -45,7 +45,7 @@ def test_production_error_page_shows_no_traceback(migrated):
     app = create_app({"ENV": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": migrated})
 
     @app.get("/boom")
-    def boom():  # type: ignore[no-untyped-def]
+    def boom():
         raise RuntimeError("secret internals")
 
     response = app.test_client().get("/boom")

@@ -25,11 +25,11 @@ SUBMITTERS = 50
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def redirect_request(self, *args, **kwargs):
         return None
 
 
-def _stakeholder(base: str, path: str, data: dict[str, str], barrier: threading.Barrier):  # type: ignore[no-untyped-def]
+def _stakeholder(base: str, path: str, data: dict[str, str], barrier: threading.Barrier):
     """One browser: fetch the page (own cookie jar) for its CSRF token, wait for the others,
     post the answers. Returns (status, body)."""
     opener = urllib.request.build_opener(

@@ -19,13 +19,13 @@ BASE = "https://pulse.example.org"
 LINK = re.compile(r"https://pulse\.example\.org/s/([A-Za-z0-9_-]{40,})")
 
 
-def _parts(message):  # type: ignore[no-untyped-def]
+def _parts(message):
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     return text, html
 
 
-def _setup():  # type: ignore[no-untyped-def]
+def _setup():
     coach = make_user(name="Clara Coach")
     partnership = make_partnership(
         coach,

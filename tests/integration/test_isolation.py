@@ -9,14 +9,14 @@ import pytest
 from tests.factories import login, make_partnership, make_stakeholders, make_user
 
 
-def child_ids(partnership) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def child_ids(partnership) -> dict[str, object]:
     """A real id of each kind of child row, all belonging to `partnership`."""
     from tests.world import build_children
 
     return build_children(partnership)
 
 
-def id_rules(app):  # type: ignore[no-untyped-def]
+def id_rules(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
@@ -25,7 +25,7 @@ def id_rules(app):  # type: ignore[no-untyped-def]
             yield rule, ids
 
 
-def _url(rule, ids: dict[str, object]) -> str:  # type: ignore[no-untyped-def]
+def _url(rule, ids: dict[str, object]) -> str:
     values = {}
     for arg in rule.arguments:
         if arg not in ids:

@@ -36,7 +36,7 @@ SHARED = {
 }
 
 
-def _local(partnership, shared: Kpi, **kw) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _local(partnership, shared: Kpi, **kw) -> dict[str, str]:
     return {
         "name": "Unit cost",
         "scope": "local",
@@ -54,18 +54,18 @@ def _kpi(name: str) -> Kpi:
     return db.session.scalar(select(Kpi).where(Kpi.name == name))
 
 
-def _page(response) -> str:  # type: ignore[no-untyped-def]
+def _page(response) -> str:
     return response.get_data(as_text=True)
 
 
-def _table(response, table_id: str) -> str:  # type: ignore[no-untyped-def]
+def _table(response, table_id: str) -> str:
     """The HTML of the page's table with this id (flash messages left out)."""
     page = _page(response)
     start = page.index(f'id="{table_id}"')
     return page[start : page.index("</table>", start)]
 
 
-def _two_kpis(client, partnership) -> tuple[Kpi, Kpi]:  # type: ignore[no-untyped-def]
+def _two_kpis(client, partnership) -> tuple[Kpi, Kpi]:
     base = f"/partnerships/{partnership.id}/kpis"
     assert client.post(base + "/new", data=SHARED).status_code == 302
     shared = _kpi("On-time joint deliveries")
@@ -73,11 +73,11 @@ def _two_kpis(client, partnership) -> tuple[Kpi, Kpi]:  # type: ignore[no-untype
     return shared, _kpi("Unit cost")
 
 
-def _values_url(partnership, cycle) -> str:  # type: ignore[no-untyped-def]
+def _values_url(partnership, cycle) -> str:
     return f"/partnerships/{partnership.id}/cycles/{cycle.id}/kpis"
 
 
-def _cycle(partnership, label: str) -> Cycle:  # type: ignore[no-untyped-def]
+def _cycle(partnership, label: str) -> Cycle:
     cycle = Cycle(partnership_id=partnership.id, label=label)
     db.session.add(cycle)
     db.session.commit()

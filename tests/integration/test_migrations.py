@@ -25,7 +25,7 @@ from tests.conftest import (
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db(request, tmp_path):  # type: ignore[no-untyped-def]
+def empty_db(request, tmp_path):
     if request.param == "sqlite":
         yield "sqlite:///" + str(tmp_path / "m.db")
         return
@@ -42,7 +42,7 @@ def empty_db(request, tmp_path):  # type: ignore[no-untyped-def]
         drop_pg_database(admin, url)
 
 
-def _drift(url: str) -> list:  # type: ignore[type-arg]
+def _drift(url: str) -> list:
     engine = create_engine(normalise_url(url))
     try:
         with engine.connect() as conn:

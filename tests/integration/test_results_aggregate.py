@@ -48,7 +48,7 @@ def _random_answer(rng: random.Random, key: str) -> int | None:
     return rng.randint(1, 5)
 
 
-def _person_key(p):  # type: ignore[no-untyped-def]
+def _person_key(p):
     return (p.segment, p.dimension, p.answered, round(p.score_sum, 6))
 
 
@@ -127,14 +127,14 @@ def test_sql_aggregate_equals_the_reference_on_random_data(app, seed, bincount_k
     assert _close(ours, theirs)
 
 
-def _persons(rows) -> Counter:  # type: ignore[no-untyped-def]
+def _persons(rows) -> Counter:
     out: Counter = Counter()
     for p in rows:
         out[_person_key(p)] += p.count
     return out
 
 
-def _close(a, b) -> bool:  # type: ignore[no-untyped-def]
+def _close(a, b) -> bool:
     if isinstance(a, dict):
         assert a.keys() == b.keys()
         return all(_close(a[k], b[k]) for k in a)

@@ -48,7 +48,7 @@ def make_instrument(
     item ("overall"), a 0-10 item ("nps"), a comment item ("comment") and frequency items
     for early-warning signs ((sign, dimension) -> key "sign-<n>")."""
     instrument = Instrument(
-        partnership_id=None if builtin_key else partnership.id,  # type: ignore[union-attr]
+        partnership_id=None if builtin_key else partnership.id,
         name=name,
         builtin_key=builtin_key,
     )
@@ -342,7 +342,7 @@ def read_xlsx(body: bytes) -> dict[str, list[list[object]]]:
         for row in root.iter(f"{{{ns['m']}}}row"):
             values: list[object] = []
             for cell in row.findall("m:c", ns):
-                col = re.match(r"[A-Z]+", cell.get("r")).group(0)  # type: ignore[union-attr]
+                col = re.match(r"[A-Z]+", cell.get("r")).group(0)
                 index = sum((ord(ch) - 64) * 26**k for k, ch in enumerate(reversed(col))) - 1
                 values.extend([None] * (index - len(values)))
                 formula = cell.find("m:f", ns)
@@ -350,20 +350,20 @@ def read_xlsx(body: bytes) -> dict[str, list[list[object]]]:
                 if formula is not None:
                     values.append(("formula", formula.text))
                 elif cell.get("t") == "s":
-                    values.append(strings[int(v.text)])  # type: ignore[union-attr,arg-type]
+                    values.append(strings[int(v.text)])
                 elif cell.get("t") == "inlineStr":
                     values.append("".join(t.text or "" for t in cell.iter(f"{{{ns['m']}}}t")))
                 else:
-                    values.append(float(v.text) if v is not None else None)  # type: ignore[arg-type]
+                    values.append(float(v.text) if v is not None else None)
             table.append(values)
-        sheets[sheet.get("name")] = table  # type: ignore[index]
+        sheets[sheet.get("name")] = table
     return sheets
 
 
 # --- a small JSON Schema checker (the subset docs/results-export.schema.json uses) ---------
 
 
-def schema_errors(instance, schema, root=None, path="$") -> list[str]:  # type: ignore[no-untyped-def]
+def schema_errors(instance, schema, root=None, path="$") -> list[str]:
     """Errors of ``instance`` against ``schema``: $ref (local), type, enum, const, anyOf,
     oneOf, properties, required, additionalProperties, items, minimum, maximum."""
     root = root if root is not None else schema

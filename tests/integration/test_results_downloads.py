@@ -30,7 +30,7 @@ def test_coach_creates_a_token_sees_it_once_and_it_works(client):
     )
     assert created.status_code == 200
     html = created.get_data(as_text=True)
-    raw = TOKEN_IN_PAGE.search(html).group(1)  # type: ignore[union-attr]
+    raw = TOKEN_IN_PAGE.search(html).group(1)
     assert "shown only this once" in html
     row = db.session.scalar(select(ApiToken))
     assert row.name == "Power BI dashboard" and row.created_by_id == coach.id
@@ -84,7 +84,7 @@ def test_token_forms_need_the_csrf_token(csrf_app):
     assert forged.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
     form = client.get(f"/partnerships/{partnership.id}/api-tokens").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)[1]  # type: ignore[index]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)[1]
     ok = client.post(
         f"/partnerships/{partnership.id}/api-tokens", data={"name": "Real", "csrf_token": token}
     )

@@ -34,7 +34,7 @@ from tests.integration.test_results_builders import (
 T_975_DF10 = 2.228138851986274  # Student t quantile t(0.975, df = 10), from any t table
 
 
-def _api(client, survey: Survey) -> dict:  # type: ignore[no-untyped-def]
+def _api(client, survey: Survey) -> dict:
     response = client.get(
         f"/api/v1/partnerships/{survey.partnership_id}/surveys/{survey.id}/results"
     )
@@ -43,7 +43,7 @@ def _api(client, survey: Survey) -> dict:  # type: ignore[no-untyped-def]
     return response.get_json()
 
 
-def _files(client, survey: Survey):  # type: ignore[no-untyped-def]
+def _files(client, survey: Survey):
     base = f"/partnerships/{survey.partnership_id}/surveys/{survey.id}/results"
     csv_response = client.get(base + ".csv")
     xlsx_response = client.get(base + ".xlsx")
@@ -145,7 +145,7 @@ def test_hand_computed_example_is_exported_with_the_same_numbers_everywhere(clie
     assert about["Snapshot"].endswith("Europe/Berlin")
 
 
-def _walk(node, path="$"):  # type: ignore[no-untyped-def]
+def _walk(node, path="$"):
     yield path, node
     if isinstance(node, dict):
         for k, v in node.items():
@@ -155,7 +155,7 @@ def _walk(node, path="$"):  # type: ignore[no-untyped-def]
             yield from _walk(v, f"{path}[{i}]")
 
 
-def assert_no_small_group(result: dict) -> None:  # type: ignore[type-arg]
+def assert_no_small_group(result: dict) -> None:
     """No value anywhere in the export stands for fewer persons than min_group."""
     mg = result["settings"]["min_group"]
     for path, node in _walk(result):
@@ -337,7 +337,7 @@ def test_a_rescore_keeps_hidden_what_the_previous_version_hid(client):
     close(survey)
     login(client, coach)
 
-    def hidden(result: dict) -> dict:  # type: ignore[type-arg]
+    def hidden(result: dict) -> dict:
         return {
             (c["org"], c["function"]): c["S_reason"]
             for c in result["breakdowns"]["function"]

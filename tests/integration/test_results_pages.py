@@ -80,7 +80,7 @@ def pulse_specs() -> list[ItemSpec]:
     ]
 
 
-def make_pulse_instrument(partnership, name: str | None = None):  # type: ignore[no-untyped-def]
+def make_pulse_instrument(partnership, name: str | None = None):
     """The built-in quarterly pulse; with a name, a partnership's own lineage with its items."""
     if name is None:
         ensure_builtins()
@@ -130,9 +130,9 @@ class Built(NamedTuple):
 
 
 def build_closed_survey(
-    partnership,  # type: ignore[no-untyped-def]
+    partnership,
     *,
-    instrument=None,  # type: ignore[no-untyped-def]
+    instrument=None,
     label: str = "2026-Q1",
     n_a: int = 10,
     n_b: int = 9,
@@ -234,7 +234,7 @@ def build_closed_survey(
 _people = iter(range(1, 10**9))
 
 
-def _invite(partnership, survey, org, segment: Segment, *, used: bool) -> None:  # type: ignore[no-untyped-def]
+def _invite(partnership, survey, org, segment: Segment, *, used: bool) -> None:
     n = next(_people)
     person = Stakeholder(
         partnership_id=partnership.id,
@@ -259,7 +259,7 @@ def _invite(partnership, survey, org, segment: Segment, *, used: bool) -> None: 
     )
 
 
-def setup_coach(**partnership_kw: Any):  # type: ignore[no-untyped-def]
+def setup_coach(**partnership_kw: Any):
     coach = make_user()
     partnership = make_partnership(coach, **partnership_kw)
     return coach, partnership

@@ -22,7 +22,7 @@ def _comment(text: str) -> Comment:
     return db.session.scalars(select(Comment).where(Comment.body == text)).one()
 
 
-def _results_url(partnership, survey) -> str:  # type: ignore[no-untyped-def]
+def _results_url(partnership, survey) -> str:
     return f"/partnerships/{partnership.id}/surveys/{survey.id}/results"
 
 

@@ -16,7 +16,7 @@ GOOD = (
 )
 
 
-def _upload(client, partnership, content: bytes, filename: str = "people.csv"):  # type: ignore[no-untyped-def]
+def _upload(client, partnership, content: bytes, filename: str = "people.csv"):
     return client.post(
         f"/partnerships/{partnership.id}/stakeholders/import",
         data={"file": (io.BytesIO(content), filename)},

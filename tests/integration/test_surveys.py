@@ -122,7 +122,7 @@ def survey_url(survey: Survey, action: str = "") -> str:
     return url + (f"/{action}" if action else "")
 
 
-def count(model) -> int:  # type: ignore[no-untyped-def]
+def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
@@ -137,7 +137,7 @@ def outbox(prefix: str) -> list[OutboxMessage]:
 
 
 @pytest.fixture
-def coach(client) -> User:  # type: ignore[no-untyped-def]
+def coach(client) -> User:
     user = make_user(name="Clara Coach")
     login(client, user)
     return user

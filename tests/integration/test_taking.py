@@ -607,7 +607,7 @@ def test_a_survey_closed_between_reading_and_writing_stores_nothing(client, app,
     real_gate = taking._gate
     calls = []
 
-    def gate_as_if_still_open(link, now):  # type: ignore[no-untyped-def]
+    def gate_as_if_still_open(link, now):
         # The first check sees the survey as it was when the page was read; the coach has
         # closed it since. Only the conditional UPDATE stands between the POST and the data.
         calls.append(link.state)
