@@ -11,9 +11,10 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import login_required
 from markupsafe import Markup, escape
 
+from partnership.accounts.session import current_account
 from partnership.instruments import catalog, services
 from partnership.instruments.forms import NO_DIMENSION, DimensionForm, InstrumentForm, ItemForm
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
@@ -25,10 +26,6 @@ from partnership.timefmt import short_date
 bp = Blueprint("instruments", __name__)
 
 BASE = "/partnerships/<int:partnership_id>/instruments"
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 @bp.app_template_filter("partner_marked")
@@ -46,7 +43,7 @@ def _own_or_403(instrument: Instrument) -> None:
 def _editable(partnership_id: int, instrument_id: int) -> tuple[Partnership, Instrument]:
     """The partnership (writable by this user) and one of its own instruments; 404 when it is
     not visible to the partnership, 403 for a built-in."""
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     instrument = services.get_instrument_or_404(partnership, instrument_id)
     _own_or_403(instrument)
     return partnership, instrument
@@ -64,14 +61,14 @@ def _show_url(partnership: Partnership, instrument: Instrument, anchor: str | No
 @bp.get(BASE)
 @login_required
 def index(partnership_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id)
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     entries = services.library(partnership, survey_services.surveys_per_instrument(partnership))
     return render_template(
         "instruments/index.html",
         partnership=partnership,
         builtins=[e for e in entries if e.instrument.is_builtin],
         own=[e for e in entries if not e.instrument.is_builtin],
-        can_write=can_write(_user(), partnership),
+        can_write=can_write(current_account(), partnership),
         kind_labels=services.KIND_LABELS,
     )
 
@@ -89,7 +86,7 @@ def _render_show(
     is_latest = version.id == latest.id
     items = sorted(version.items, key=lambda i: i.position)
     used = {d: sum(1 for i in items if i.dimension == d) for d in version.dimensions}
-    editable = can_write(_user(), partnership) and not instrument.is_builtin and is_latest
+    editable = can_write(current_account(), partnership) and not instrument.is_builtin and is_latest
     return render_template(
         "instruments/show.html",
         partnership=partnership,
@@ -106,7 +103,7 @@ def _render_show(
         kind_labels=services.KIND_LABELS,
         surveys=survey_services.surveys_per_instrument(partnership).get(instrument.id, 0),
         cloned_from=services.clone_source(instrument, partnership),
-        can_write=can_write(_user(), partnership),
+        can_write=can_write(current_account(), partnership),
         editable=editable,
         dimension_form=dimension_form or DimensionForm(),
         created=short_date(version.created_at, partnership.timezone),
@@ -116,7 +113,7 @@ def _render_show(
 @bp.get(BASE + "/<int:instrument_id>")
 @login_required
 def show(partnership_id: int, instrument_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id)
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     instrument = services.get_instrument_or_404(partnership, instrument_id)
     number = request.args.get("version", type=int)
     version = services.get_version_or_404(instrument, number)
@@ -126,7 +123,7 @@ def show(partnership_id: int, instrument_id: int):
 @bp.post(BASE + "/<int:instrument_id>/clone")
 @login_required
 def clone(partnership_id: int, instrument_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     instrument = services.get_instrument_or_404(partnership, instrument_id)
     number = request.form.get("version", type=int)
     copy = services.clone_instrument(partnership, instrument, number)

@@ -5,8 +5,9 @@ Coaches write; steering members read."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from partnership.accounts.session import current_account
 from partnership.forms import attach_error
 from partnership.kpis import services
 from partnership.kpis.forms import KpiForm, kpi_values_form
@@ -23,23 +24,19 @@ from partnership.surveys.models import Cycle
 bp = Blueprint("kpis", __name__)
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 @bp.context_processor
 def _helpers() -> dict[str, object]:
     return {
         "number": fmt_number,
         "directions": DIRECTIONS,
-        "can_write": lambda partnership: can_write(_user(), partnership),
+        "can_write": lambda partnership: can_write(current_account(), partnership),
     }
 
 
 @bp.get("/partnerships/<int:partnership_id>/kpis")
 @login_required
 def index(partnership_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id)
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     return render_template(
         "kpis/index.html",
         partnership=partnership,
@@ -77,7 +74,7 @@ def _render_kpi_form(partnership: Partnership, form: KpiForm, kpi: Kpi | None):
 @bp.route("/partnerships/<int:partnership_id>/kpis/new", methods=["GET", "POST"])
 @login_required
 def new_kpi(partnership_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     form = _kpi_form(partnership)
     if form.validate_on_submit():
         try:
@@ -93,7 +90,7 @@ def new_kpi(partnership_id: int):
 @bp.route("/partnerships/<int:partnership_id>/kpis/<int:kpi_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_kpi(partnership_id: int, kpi_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     kpi = get_child_or_404(Kpi, kpi_id, partnership)
     form = _kpi_form(partnership, kpi)
     if form.validate_on_submit():
@@ -110,7 +107,7 @@ def edit_kpi(partnership_id: int, kpi_id: int):
 @bp.post("/partnerships/<int:partnership_id>/kpis/<int:kpi_id>/active")
 @login_required
 def toggle_kpi(partnership_id: int, kpi_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     kpi = get_child_or_404(Kpi, kpi_id, partnership)
     active = request.form.get("active") == "1"
     services.set_kpi_active(kpi, active)
@@ -121,14 +118,16 @@ def toggle_kpi(partnership_id: int, kpi_id: int):
 @bp.route("/partnerships/<int:partnership_id>/cycles/<int:cycle_id>/kpis", methods=["GET", "POST"])
 @login_required
 def cycle_values(partnership_id: int, cycle_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id, write=request.method == "POST")
+    partnership = get_partnership_or_404(
+        current_account(), partnership_id, write=request.method == "POST"
+    )
     cycle = get_child_or_404(Cycle, cycle_id, partnership)
     kpis = services.list_kpis(partnership, include_inactive=False)
     recorded = services.cycle_values(cycle)
     form = kpi_values_form(kpis, recorded)
     if form.validate_on_submit():
         try:
-            saved = services.record_values(partnership, cycle, form.entries(), _user())
+            saved = services.record_values(partnership, cycle, form.entries(), current_account())
         except services.KpiError as exc:
             attach_error(form, str(exc), exc.field)
         else:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from partnership.accounts.session import current_account
 from partnership.forms import attach_error, choices
 from partnership.partnerships import services
 from partnership.partnerships import stakeholders as stakeholder_services
@@ -21,10 +22,6 @@ from partnership.surveys import erasure
 bp = Blueprint("partnerships", __name__)
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 @bp.get("/")
 def home():
     return redirect(url_for("partnerships.index"))
@@ -34,7 +31,7 @@ def home():
 @login_required
 def index():
     archived = request.args.get("archived") == "1"
-    items = services.visible_partnerships(_user(), archived=archived)
+    items = services.visible_partnerships(current_account(), archived=archived)
     return render_template("partnerships/index.html", partnerships=items, archived=archived)
 
 
@@ -56,7 +53,7 @@ def _form_data(form: PartnershipForm) -> services.PartnershipData:
 @bp.route("/partnerships/new", methods=["GET", "POST"])
 @login_required
 def create():
-    if _user().role == "steering":
+    if current_account().role == "steering":
         abort(403)
     form = PartnershipForm()
     form.timezone.choices = choices(services.timezones())
@@ -65,7 +62,7 @@ def create():
         form.timezone.data = "UTC"
     if form.validate_on_submit():
         try:
-            partnership = services.create_partnership(_user(), _form_data(form))
+            partnership = services.create_partnership(current_account(), _form_data(form))
         except services.PartnershipError as exc:
             flash(str(exc), "error")
         else:
@@ -78,7 +75,7 @@ def create():
 @bp.get("/partnerships/<int:partnership_id>")
 @login_required
 def show(partnership_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id)
     counts = stakeholder_services.stakeholder_counts(partnership)
     return render_template(
         "partnerships/show.html",
@@ -94,7 +91,7 @@ def show(partnership_id: int):
 @bp.route("/partnerships/<int:partnership_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(partnership_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     form = PartnershipForm(obj=None if request.method == "POST" else partnership)
     form.timezone.choices = choices(services.timezones())
     if request.method == "GET":
@@ -122,8 +119,8 @@ def edit(partnership_id: int):
 @bp.post("/partnerships/<int:partnership_id>/archive")
 @login_required
 def archive(partnership_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id)
-    if _user().role == "steering":
+    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    if current_account().role == "steering":
         abort(403)
     restore = request.form.get("restore") == "1"
     services.set_archived(partnership, not restore)
@@ -137,9 +134,9 @@ def archive(partnership_id: int):
 @bp.route("/partnerships/<int:partnership_id>/coaches", methods=["GET", "POST"])
 @login_required
 def coaches(partnership_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id)
     form = CoachForm()
-    if request.method == "POST" and not _user().is_admin:
+    if request.method == "POST" and not current_account().is_admin:
         abort(403)
     if form.validate_on_submit():
         try:
@@ -163,7 +160,7 @@ def coaches(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/stakeholders")
 @login_required
 def stakeholders(partnership_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id)
     return render_template(
         "partnerships/stakeholders.html",
         partnership=partnership,
@@ -193,7 +190,7 @@ def _stakeholder_data(form: StakeholderForm) -> stakeholder_services.Stakeholder
 @bp.route("/partnerships/<int:partnership_id>/stakeholders/new", methods=["GET", "POST"])
 @login_required
 def new_stakeholder(partnership_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     form = _stakeholder_form(partnership)
     if form.validate_on_submit():
         try:
@@ -217,7 +214,7 @@ def new_stakeholder(partnership_id: int):
 )
 @login_required
 def edit_stakeholder(partnership_id: int, stakeholder_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     form = _stakeholder_form(partnership, obj=None if request.method == "POST" else stakeholder)
     if form.validate_on_submit():
@@ -244,7 +241,7 @@ def edit_stakeholder(partnership_id: int, stakeholder_id: int):
 @bp.post("/partnerships/<int:partnership_id>/stakeholders/<int:stakeholder_id>/active")
 @login_required
 def toggle_stakeholder(partnership_id: int, stakeholder_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     active = request.form.get("active") == "1"
     stakeholder_services.set_stakeholder_active(stakeholder, active)
@@ -258,7 +255,7 @@ def toggle_stakeholder(partnership_id: int, stakeholder_id: int):
 )
 @login_required
 def erase_stakeholder(partnership_id: int, stakeholder_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     if request.method == "POST":
         name = erasure.erase_stakeholder(stakeholder)
@@ -272,7 +269,7 @@ def erase_stakeholder(partnership_id: int, stakeholder_id: int):
 @bp.route("/partnerships/<int:partnership_id>/stakeholders/import", methods=["GET", "POST"])
 @login_required
 def import_stakeholders(partnership_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     form = ImportForm()
     errors: list[str] = []
     if form.validate_on_submit():
@@ -290,7 +287,7 @@ def import_stakeholders(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/stakeholders.csv")
 @login_required
 def export_stakeholders(partnership_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id)
     body = "\ufeff" + stakeholder_services.export_stakeholders_csv(partnership)
     return Response(
         body,
@@ -327,9 +324,9 @@ def _thresholds_page(partnership, form: ThresholdsForm | None, status: int = 200
 def thresholds(partnership_id: int):
     """The early-warning thresholds: a form for coaches, read-only for steering members and on
     an archived partnership."""
-    partnership = services.get_partnership_or_404(_user(), partnership_id)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id)
     form = None
-    if services.can_write(_user(), partnership):
+    if services.can_write(current_account(), partnership):
         current = threshold_services.current_thresholds(partnership)
         form = ThresholdsForm(
             data={name: row.spec.to_typed(row.value) for name, row in current.items()}
@@ -340,7 +337,7 @@ def thresholds(partnership_id: int):
 @bp.post("/partnerships/<int:partnership_id>/thresholds")
 @login_required
 def save_thresholds(partnership_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     form = ThresholdsForm()
     if form.validate_on_submit():
         try:
@@ -361,7 +358,7 @@ def save_thresholds(partnership_id: int):
 @bp.post("/partnerships/<int:partnership_id>/thresholds/restore")
 @login_required
 def restore_thresholds(partnership_id: int):
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     threshold_services.restore_default_thresholds(partnership)
     flash("Thresholds restored to the scoring.md defaults.", "success")
     return redirect(url_for("partnerships.thresholds", partnership_id=partnership.id))

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from partnership.accounts.session import current_account
 from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import get_child_or_404, get_partnership_or_404
 
@@ -36,14 +37,10 @@ class ApiTokenForm(FlaskForm):
     )
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 def _coach_partnership(partnership_id: int, *, write: bool = False) -> Partnership:
     """The partnership for a coach's administration page (steering members: 403)."""
-    partnership = get_partnership_or_404(_user(), partnership_id, write=write)
-    if _user().role == "steering":
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=write)
+    if current_account().role == "steering":
         abort(403)
     return partnership
 
@@ -53,9 +50,9 @@ def _slug(text: str) -> str:
 
 
 def _download(partnership_id: int, survey_id: int, fmt: str) -> Response:
-    partnership = get_partnership_or_404(_user(), partnership_id)
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     survey = get_child_or_404(Survey, survey_id, partnership)
-    body = services.export_survey_file(survey, fmt, user=_user())
+    body = services.export_survey_file(survey, fmt, user=current_account())
     name = "-".join(
         _slug(part)
         for part in ("results", survey.cycle.label, services.lineage_key(survey), str(survey.id))
@@ -91,7 +88,9 @@ def api_tokens(partnership_id: int):
     raw: str | None = None
     if form.validate_on_submit():
         try:
-            created, raw = services.create_api_token(partnership, form.name.data or "", _user())
+            created, raw = services.create_api_token(
+                partnership, form.name.data or "", current_account()
+            )
         except services.ResultsError as exc:
             form.name.errors = [str(exc)]
         else:

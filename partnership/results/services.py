@@ -231,7 +231,8 @@ def rescore(survey: Survey, user: User | None) -> Snapshot:
     return snapshot
 
 
-def _hidden_comment_ids(survey: Survey) -> set[str]:
+def hidden_comment_ids(survey: Survey) -> set[str]:
+    """Ids of the survey's comments a coach hid (kept, but shown nowhere)."""
     return set(
         db.session.scalars(
             select(Comment.id)
@@ -257,7 +258,7 @@ def _result_and_snapshot(survey: Survey) -> tuple[dict[str, Any], Snapshot | Non
     if survey.state == "closed":
         snap = current_snapshot(survey)
         if snap is not None:
-            return _without_hidden_comments(snap.data, _hidden_comment_ids(survey)), snap
+            return _without_hidden_comments(snap.data, hidden_comment_ids(survey)), snap
         # Closed before snapshots existed (or the freeze was skipped): score it live, which
         # is what the close would have frozen.
     return compute_result(survey).to_dict(), None

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from partnership.accounts.session import current_account
 from partnership.errors import Refused
 from partnership.forms import attach_error, choices
 from partnership.instruments import services as instrument_services
@@ -31,10 +32,6 @@ bp = Blueprint("surveys", __name__)
 STATE_BADGES = {"draft": "grey", "scheduled": "amber", "open": "green", "closed": ""}
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 @bp.context_processor
 def _helpers() -> dict[str, object]:
     def local_time(when: dt.datetime | None, partnership: Partnership) -> str:
@@ -50,7 +47,7 @@ def _helpers() -> dict[str, object]:
         "local_date": local_date,
         "pct": fmt_pct,
         "state_badges": STATE_BADGES,
-        "can_write": lambda partnership: can_write(_user(), partnership),
+        "can_write": lambda partnership: can_write(current_account(), partnership),
     }
 
 
@@ -71,7 +68,7 @@ def _survey_or_404(partnership: Partnership, cycle: Cycle, survey_id: int) -> Su
 @bp.get("/partnerships/<int:partnership_id>/cycles")
 @login_required
 def index(partnership_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id)
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     form = CycleForm()
     form.label.data = services.quarter_label(partnership)
     cycles = services.list_cycles(partnership)
@@ -87,7 +84,7 @@ def index(partnership_id: int):
 @bp.route("/partnerships/<int:partnership_id>/cycles/new", methods=["GET", "POST"])
 @login_required
 def new_cycle(partnership_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     form = CycleForm()
     if request.method == "GET":
         form.label.data = services.quarter_label(partnership)
@@ -113,7 +110,7 @@ def new_cycle(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/cycles/<int:cycle_id>")
 @login_required
 def cycle(partnership_id: int, cycle_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id)
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     cycle = _cycle_or_404(partnership, cycle_id)
     rows = [(s, services.survey_instrument(s)[0], services.participation(s)) for s in cycle.surveys]
     return render_template("surveys/cycle.html", partnership=partnership, cycle=cycle, surveys=rows)
@@ -170,7 +167,7 @@ def _render_survey_form(partnership, cycle, form, survey):
 )
 @login_required
 def new_survey(partnership_id: int, cycle_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     cycle = _cycle_or_404(partnership, cycle_id)
     form = _survey_form(partnership)
     if form.validate_on_submit():
@@ -190,7 +187,7 @@ def new_survey(partnership_id: int, cycle_id: int):
 )
 @login_required
 def edit_survey(partnership_id: int, cycle_id: int, survey_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     cycle = _cycle_or_404(partnership, cycle_id)
     survey = _survey_or_404(partnership, cycle, survey_id)
     if survey.state not in services.EDITABLE_STATES:
@@ -244,7 +241,7 @@ def _render_survey(partnership, cycle, survey, status: int = 200):
 @bp.get("/partnerships/<int:partnership_id>/cycles/<int:cycle_id>/surveys/<int:survey_id>")
 @login_required
 def survey(partnership_id: int, cycle_id: int, survey_id: int):
-    partnership = get_partnership_or_404(_user(), partnership_id)
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     cycle = _cycle_or_404(partnership, cycle_id)
     return _render_survey(partnership, cycle, _survey_or_404(partnership, cycle, survey_id))
 
@@ -252,7 +249,7 @@ def survey(partnership_id: int, cycle_id: int, survey_id: int):
 def _action(partnership_id: int, cycle_id: int, survey_id: int, run, success):
     """Run a survey action for a POST button: redirect with a message, or show the refusal
     on the survey page (400, nothing changed)."""
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     cycle = _cycle_or_404(partnership, cycle_id)
     survey = _survey_or_404(partnership, cycle, survey_id)
     try:
@@ -313,7 +310,7 @@ def remind(partnership_id: int, cycle_id: int, survey_id: int):
 @login_required
 def test_invitation(partnership_id: int, cycle_id: int, survey_id: int):
     base_url = current_app.config["BASE_URL"]
-    user = _user()
+    user = current_account()
     return _action(
         partnership_id,
         cycle_id,
@@ -336,7 +333,7 @@ def instrument_preview(partnership_id: int, instrument_id: int):
     """An instrument's survey page as a stakeholder of organization A or B sees it (a link of
     the instrument library). Read-only: the page built by the survey-taking code, with no
     action to post to and a banner saying nothing is saved."""
-    partnership = get_partnership_or_404(_user(), partnership_id)
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     instrument = instrument_services.get_instrument_or_404(partnership, instrument_id)
     version = instrument_services.get_version_or_404(
         instrument, request.args.get("version", type=int)
