@@ -34,6 +34,12 @@ LEVELS = {
     "manager": "Manager",
     "individual": "Individual contributor",
 }
+#: The same levels naming a group of people (results breakdowns).
+LEVEL_GROUP_LABELS = {
+    "executive": "Executives",
+    "manager": "Managers",
+    "individual": "Individual contributors",
+}
 
 
 def other_organization(organizations: Sequence[_Org], organization_id: int | None) -> _Org | None:
