@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership.db import Base, UTCDateTime, utcnow
+from partnership.partnerships.levels import LEVELS  # noqa: F401 - re-exported
 
 DEFAULT_FUNCTIONS = [
     "sales",
@@ -28,18 +29,6 @@ DEFAULT_FUNCTIONS = [
     "other",
 ]
 _Org = TypeVar("_Org", bound=Any)
-
-LEVELS = {
-    "executive": "Executive",
-    "manager": "Manager",
-    "individual": "Individual contributor",
-}
-#: The same levels naming a group of people (results breakdowns).
-LEVEL_GROUP_LABELS = {
-    "executive": "Executives",
-    "manager": "Managers",
-    "individual": "Individual contributors",
-}
 
 
 def other_organization(organizations: Sequence[_Org], organization_id: int | None) -> _Org | None:

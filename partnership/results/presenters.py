@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from partnership.instruments.catalog import option_labels
-from partnership.partnerships.models import LEVEL_GROUP_LABELS
+from partnership.partnerships.levels import LEVEL_GROUP_LABELS
 from partnership.results.charts import GapRow, SplitRow
 from partnership.scoring.format import NA, fmt_number, fmt_pct, fmt_score, fmt_stat
 from partnership.scoring.model import KPI_DIRECTION_LABELS, headline_order
@@ -92,6 +92,13 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
+def reason_text(code: str | None, min_group: int) -> str:
+    """Why a value is withheld, in the pages' words: "withheld: fewer than 5 people"."""
+    if code is None:
+        return "not available"
+    return REASONS.get(code, code.replace("_", " ")).format(min_group=min_group)
+
+
 class _Reader:
     """Reads values and their reasons out of a snapshot dict, with the page's wording."""
 
@@ -106,9 +113,7 @@ class _Reader:
         self.min_group = int(settings.get("min_group", 5))
 
     def reason(self, code: str | None) -> str:
-        if code is None:
-            return "not available"
-        return REASONS.get(code, code.replace("_", " ")).format(min_group=self.min_group)
+        return reason_text(code, self.min_group)
 
     def value(
         self,
