@@ -68,21 +68,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
 
-    from flask import g, request
-
-    from partnership.db import reset_reading, set_reading
-
-    @app.before_request
-    def _read_only_get() -> None:
-        # GETs begin DEFERRED on SQLite so reading never waits for a writer's lock.
-        g._pp_reading = set_reading(request.method in ("GET", "HEAD", "OPTIONS"))
-
-    @app.teardown_request
-    def _reset_read_only(_exc: BaseException | None) -> None:
-        token = g.pop("_pp_reading", None)
-        if token is not None:
-            reset_reading(token)
-
 
 def register_blueprints(app: Flask) -> None:
     from partnership.accounts.views import bp as accounts_bp

@@ -99,6 +99,7 @@ def _people(org: str, count: int, offset: int) -> list[tuple[str, str, str, str]
     return people
 
 
+@db.writes
 def load_demo(password: str, base_url: str = "http://127.0.0.1:5000") -> str:
     """Create the demo coach and partnership when missing. Returns the login text to print."""
     coach = db.session.scalar(select(User).where(User.email == COACH_EMAIL))

@@ -147,20 +147,15 @@ class FreshContextClient(FlaskClient):
 
 
 def _running_app(config: dict[str, object]) -> Iterator:
-    from partnership.db import reset_reading, set_reading
     from partnership.extensions import db
 
     app = create_app(config)
     app.test_client_class = FreshContextClient
     ctx = app.app_context()
     ctx.push()
-    # The test's own reads begin DEFERRED, so it never holds SQLite's write lock while the
-    # request under test needs it.
-    token = set_reading(True)
     try:
         yield app
     finally:
-        reset_reading(token)
         _truncate(app)
         ctx.pop()
         db.dispose()

@@ -323,6 +323,7 @@ def _write_catalog_items(version: InstrumentVersion, entry: catalog.CatalogInstr
     db.session.flush()
 
 
+@db.writes
 def ensure_builtins() -> None:
     """Create the catalog's built-in instruments, or bring them up to date. Idempotent; commits.
 
@@ -377,6 +378,7 @@ def lock_version(version: InstrumentVersion) -> None:
 # --- clone --------------------------------------------------------------------------------
 
 
+@db.writes
 def clone_instrument(
     partnership: Partnership, instrument: Instrument, number: int | None = None
 ) -> Instrument:
@@ -499,6 +501,7 @@ def _item_in(version: InstrumentVersion, key: str) -> Item:
     raise LookupError(key)
 
 
+@db.writes
 def update_instrument(instrument: Instrument, data: InstrumentData) -> None:
     """Rename or re-describe one of the partnership's own instruments (lineage-wide: names
     and descriptions are not versioned). Commits."""
@@ -625,6 +628,7 @@ def _apply(item: Item, data: ItemData) -> None:
     item.sign = data.sign
 
 
+@db.writes
 def add_item(instrument: Instrument, data: ItemData) -> Item:
     """Append a question to one of the partnership's own instruments, with a fresh key.
     Commits."""
@@ -644,6 +648,7 @@ def add_item(instrument: Instrument, data: ItemData) -> Item:
     return item
 
 
+@db.writes
 def update_item(instrument: Instrument, item: Item, data: ItemData) -> Item:
     """Change a question of one of the partnership's own instruments; it keeps its key.
     Returns the latest version's copy. Commits."""
@@ -656,6 +661,7 @@ def update_item(instrument: Instrument, item: Item, data: ItemData) -> Item:
     return target
 
 
+@db.writes
 def remove_item(instrument: Instrument, item: Item) -> None:
     """Remove a question from one of the partnership's own instruments. Commits."""
     _require_own(instrument)
@@ -666,6 +672,7 @@ def remove_item(instrument: Instrument, item: Item) -> None:
     _commit()
 
 
+@db.writes
 def move_item(instrument: Instrument, item: Item, direction: str) -> None:
     """Move a question one place up or down in the asking order. Commits."""
     _require_own(instrument)
@@ -697,6 +704,7 @@ def _slug(value: str, sep: str) -> str:
     return re.sub(r"[^a-z0-9]+", sep, value.strip().lower()).strip(sep)
 
 
+@db.writes
 def add_dimension(instrument: Instrument, label: str) -> str:
     """Add a dimension to the latest version of one of the partnership's own instruments; its
     key is the slug of the label. Returns the key. Commits."""
@@ -717,6 +725,7 @@ def add_dimension(instrument: Instrument, label: str) -> str:
     return key
 
 
+@db.writes
 def remove_dimension(instrument: Instrument, key: str) -> None:
     """Remove a dimension no item uses from one of the partnership's own instruments.
     Commits."""

@@ -103,6 +103,7 @@ def _smtp(config: dict[str, Any]) -> smtplib.SMTP:
     return smtp
 
 
+@db.writes
 def send_pending(
     config: dict[str, Any], *, now: dt.datetime | None = None, limit: int = 200
 ) -> dict[str, int]:

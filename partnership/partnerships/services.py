@@ -117,6 +117,7 @@ def _check(data: PartnershipData) -> None:
         raise PartnershipError("The privacy threshold must be between 3 and 50.")
 
 
+@db.writes
 def create_partnership(user: User, data: PartnershipData) -> Partnership:
     """Create a partnership with its two organizations; the creator becomes a member. Commits."""
     _check(data)
@@ -148,6 +149,7 @@ def create_partnership(user: User, data: PartnershipData) -> Partnership:
     return partnership
 
 
+@db.writes
 def update_partnership(partnership: Partnership, data: PartnershipData) -> None:
     """Edit a partnership and its organizations' names and codes. Commits."""
     _check(data)
@@ -175,12 +177,14 @@ def update_partnership(partnership: Partnership, data: PartnershipData) -> None:
     db.session.commit()
 
 
+@db.writes
 def set_archived(partnership: Partnership, archived: bool) -> None:
     """Archive (read-only, hidden from lists) or restore a partnership. Commits."""
     partnership.is_archived = archived
     db.session.commit()
 
 
+@db.writes
 def add_coach(partnership: Partnership, email: str) -> User:
     """Give an existing coach account access to the partnership (admins only). Commits."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))

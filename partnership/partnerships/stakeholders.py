@@ -120,6 +120,7 @@ def _checked(partnership: Partnership, data: StakeholderData, exclude_id: int | 
     return email
 
 
+@db.writes
 def add_stakeholder(partnership: Partnership, data: StakeholderData) -> Stakeholder:
     """Add one stakeholder. Commits."""
     email = _checked(partnership, data, None)
@@ -138,6 +139,7 @@ def add_stakeholder(partnership: Partnership, data: StakeholderData) -> Stakehol
     return row
 
 
+@db.writes
 def update_stakeholder(
     partnership: Partnership, stakeholder: Stakeholder, data: StakeholderData
 ) -> None:
@@ -153,6 +155,7 @@ def update_stakeholder(
     db.session.commit()
 
 
+@db.writes
 def set_stakeholder_active(stakeholder: Stakeholder, active: bool) -> None:
     """Deactivate (no further invitations) or reactivate a stakeholder. Commits."""
     stakeholder.is_active = active
@@ -180,6 +183,7 @@ _TRUE = {"", "yes", "y", "true", "1", "active"}
 _FALSE = {"no", "n", "false", "0", "inactive"}
 
 
+@db.writes
 def import_stakeholders_csv(partnership: Partnership, raw: bytes) -> ImportResult:
     """Import stakeholders from CSV (UTF-8, with or without BOM, header row).
 

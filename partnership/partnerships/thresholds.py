@@ -399,6 +399,7 @@ def _check_thresholds(partnership: Partnership, typed: dict[str, float | None]) 
     return stored
 
 
+@db.writes
 def save_thresholds(partnership: Partnership, typed: dict[str, float | None]) -> list[str]:
     """Set the partnership's early-warning thresholds from what a coach typed (percentages
     for shares). Stores only the values that differ from scoring.md's default; overrides of
@@ -423,6 +424,7 @@ def save_thresholds(partnership: Partnership, typed: dict[str, float | None]) ->
     return sorted(overrides)
 
 
+@db.writes
 def restore_default_thresholds(partnership: Partnership) -> None:
     """Drop every override: the partnership follows scoring.md's defaults again. Commits."""
     partnership.thresholds = {}

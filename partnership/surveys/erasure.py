@@ -15,6 +15,7 @@ from partnership.tokens import hash_token, new_token
 log = logging.getLogger(__name__)
 
 
+@db.writes
 def erase_stakeholder(stakeholder: Stakeholder) -> str:
     """Erase a person (privacy request): the stakeholder row and their unused invitations go;
     the anonymous responses stay, since nothing links them to the person. An invitation they

@@ -78,6 +78,7 @@ def list_cycles(partnership: Partnership) -> list[Cycle]:
     )
 
 
+@db.writes
 def create_cycle(
     partnership: Partnership, label: str | None, *, now: dt.datetime | None = None
 ) -> Cycle:
@@ -203,6 +204,7 @@ def _ordered(values: list[str], order: list[str]) -> list[str]:
     return [v for v in order if v in wanted]
 
 
+@db.writes
 def create_survey(
     partnership: Partnership, cycle: Cycle, data: SurveyData, *, now: dt.datetime | None = None
 ) -> Survey:
@@ -226,6 +228,7 @@ def create_survey(
     return survey
 
 
+@db.writes
 def update_survey(survey: Survey, data: SurveyData, *, now: dt.datetime | None = None) -> None:
     """Change a draft or scheduled survey (instrument, planned window, targeting); its state
     follows the opening time as in `create_survey`. Commits."""
@@ -281,6 +284,7 @@ def _links(base_url: str, token: str) -> tuple[str, str]:
     return f"{base}/s/{token}", f"{base}/s/{token}/opt-out"
 
 
+@db.writes
 def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None) -> int:
     """Open a draft or scheduled survey and invite its stakeholders. Commits; returns the
     number of invitations.
@@ -395,6 +399,7 @@ def mark_closed(survey: Survey, *, now: dt.datetime | None = None) -> None:
     db.session.refresh(survey)
 
 
+@db.writes
 def send_reminders(survey: Survey, *, base_url: str, now: dt.datetime | None = None) -> int:
     """Remind every invitee of an open survey who has not answered, is still active and has
     not opted out of reminders. Commits; returns the number of reminders written.
@@ -465,6 +470,7 @@ def send_reminders(survey: Survey, *, base_url: str, now: dt.datetime | None = N
     return sent
 
 
+@db.writes
 def send_test_invitation(
     survey: Survey, user: User, *, base_url: str, now: dt.datetime | None = None
 ) -> bool:

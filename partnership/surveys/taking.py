@@ -21,7 +21,6 @@ Nothing links it to the invitation or the stakeholder; its id is a random uuid4.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Mapping
@@ -34,7 +33,7 @@ from sqlalchemy import Table, bindparam, exists, insert, or_, select, update
 
 from partnership import throttle
 from partnership.accounts.models import LoginThrottle
-from partnership.db import new_uuid, reading, reset_reading, set_reading, utcnow
+from partnership.db import new_uuid, utcnow
 from partnership.extensions import db
 from partnership.instruments.catalog import NA_LABEL, SCALES, render_text
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
@@ -379,21 +378,16 @@ def _wait(ip: str | None) -> int:
     return throttle.wait_seconds(_client_key(ip))
 
 
+@db.writes
 def _count_unknown_token(ip: str | None) -> None:
-    """Record a failed lookup and commit, in a write transaction of its own (a GET's read
-    transaction must not be upgraded to a write on SQLite)."""
-    db.session.rollback()
-    token = set_reading(False)
-    try:
-        config = current_app.config
-        throttle.record_failure(
-            _client_key(ip),
-            free_attempts=int(config.get("SURVEY_TOKEN_FREE_ATTEMPTS", TOKEN_FREE_ATTEMPTS)),
-            max_delay=int(config.get("SURVEY_TOKEN_MAX_DELAY_SECONDS", TOKEN_MAX_DELAY)),
-        )
-        db.session.commit()
-    finally:
-        reset_reading(token)
+    """Record a failed lookup and commit, in a writing transaction of its own (the lookup's
+    read transaction ends first), on a page view as on a submission."""
+    config = current_app.config
+    throttle.record_failure(
+        _client_key(ip),
+        free_attempts=int(config.get("SURVEY_TOKEN_FREE_ATTEMPTS", TOKEN_FREE_ATTEMPTS)),
+        max_delay=int(config.get("SURVEY_TOKEN_MAX_DELAY_SECONDS", TOKEN_MAX_DELAY)),
+    )
 
 
 def _resolve(token: str, ip: str | None) -> tuple[LinkResult | None, Link | None]:
@@ -418,7 +412,7 @@ def _resolve(token: str, ip: str | None) -> tuple[LinkResult | None, Link | None
 
 def _read_only() -> None:
     """A GET only reads: on PostgreSQL run it in autocommit, which saves the BEGIN and
-    ROLLBACK round trips. (SQLite reads already begin DEFERRED, see partnership.db.reading.)
+    ROLLBACK round trips. (SQLite reads already begin DEFERRED, see partnership.db.)
     Must come first in the request's transaction."""
     if db.engine is not None and db.engine.dialect.name == "postgresql":
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
@@ -644,24 +638,22 @@ def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> Sub
     token changes no row and gets "used"; a survey that closed meanwhile gets "closed"; nothing
     is stored for either.
 
-    On SQLite the lookup and validation run in a read transaction of their own (DEFERRED, no
-    lock), so the write lock is held only for the UPDATE and the inserts; the conditional
-    UPDATE re-checks everything that matters, so nothing read earlier can be stale.
+    The lookup and validation run in a read transaction (DEFERRED on SQLite, no lock), and
+    the UPDATE and inserts in a writing one (``_store``), so the write lock is held only for
+    them; the conditional UPDATE re-checks everything that matters, so nothing read earlier
+    can be stale.
     """
-    separate_read = db.is_sqlite
-    with reading() if separate_read else contextlib.nullcontext():
-        done, link = _resolve(token, ip)
-        if done is not None:
-            return SubmitResult(done.status, wait_seconds=done.wait_seconds)
-        assert link is not None
-        now = utcnow()
-        refused = _gate(link, now)
-        if refused is not None:
-            db.session.rollback()
-            return SubmitResult(refused.status, closed_on=refused.closed_on)
-        version = _load_version(link)
-        if separate_read:
-            db.session.rollback()
+    done, link = _resolve(token, ip)
+    if done is not None:
+        return SubmitResult(done.status, wait_seconds=done.wait_seconds)
+    assert link is not None
+    now = utcnow()
+    refused = _gate(link, now)
+    if refused is not None:
+        db.session.rollback()
+        return SubmitResult(refused.status, closed_on=refused.closed_on)
+    version = _load_version(link)
+    db.session.rollback()
     answers, comments, errors = validate_answers(version, form)
     if errors:
         db.session.rollback()
@@ -674,7 +666,21 @@ def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> Sub
             closes_at=link.closes_at,
         )
         return SubmitResult("invalid_answers", page=page)
+    return _store(token, ip, link, now, answers, comments)
 
+
+@db.writes
+def _store(
+    token: str,
+    ip: str | None,
+    link: Link,
+    now: dt.datetime,
+    answers: Mapping[int, int | None],
+    comments: Mapping[int, str],
+) -> SubmitResult:
+    """Mark the invitation used and store the response, its answers and comments, in one
+    writing transaction; "used" or "closed" (nothing stored) when the conditional UPDATE
+    finds the link answered or the survey closed meanwhile."""
     today = now.date()
     conn = db.session.connection()
     marked = conn.execute(
@@ -722,7 +728,6 @@ def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> Sub
                 for item_id, body in comments.items()
             ],
         )
-    db.session.commit()
     return SubmitResult("submitted")
 
 
@@ -745,6 +750,7 @@ def opt_out_page(token: str, *, ip: str | None) -> LinkResult:
     )
 
 
+@db.writes
 def opt_out(token: str, *, ip: str | None) -> LinkResult:
     """Stop reminders to the stakeholder the link was sent to (invitations still come).
     Works for used links and closed surveys too. Commits."""
