@@ -177,13 +177,10 @@ def make_survey(partnership, instrument, version, size: int, rng: random.Random)
             {
                 "survey_id": survey.id,
                 "stakeholder_id": sid,
-                "token_hash": secrets.token_hex(32),
                 "organization_id": org,
                 "function": function,
                 "level": level,
                 "is_used": i < size,
-                "reminder_count": 0,
-                "created_at": now,
             }
             for i, (sid, (org, function, level)) in enumerate(
                 zip(stakeholder_ids, segments, strict=True)

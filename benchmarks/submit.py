@@ -99,7 +99,14 @@ def seed(url: str, invitations: int) -> Seed:
     from partnership.db import build_engine, utcnow
     from partnership.instruments.models import Instrument, InstrumentVersion, Item
     from partnership.partnerships.models import Organization, Partnership, Stakeholder
-    from partnership.surveys.models import Cycle, Invitation, Survey, hash_token, new_token
+    from partnership.surveys.models import (
+        Cycle,
+        Invitation,
+        InvitationToken,
+        Survey,
+        hash_token,
+        new_token,
+    )
 
     upgrade(url)
     engine = build_engine(url)
@@ -169,12 +176,23 @@ def seed(url: str, invitations: int) -> Seed:
                 {
                     "survey_id": survey.id,
                     "stakeholder_id": person,
-                    "token_hash": hash_token(token),
                     "organization_id": org_b,
                     "function": "operations",
                     "level": "individual",
                 }
-                for person, token in zip(people, tokens, strict=True)
+                for person in people
+            ],
+        )
+        invitation_ids = session.scalars(
+            select(Invitation.id)
+            .where(Invitation.survey_id == survey.id)
+            .order_by(Invitation.stakeholder_id)
+        ).all()
+        session.execute(
+            insert(InvitationToken),
+            [
+                {"token_hash": hash_token(token), "invitation_id": invitation_id}
+                for invitation_id, token in zip(invitation_ids, tokens, strict=True)
             ],
         )
         session.commit()

@@ -39,6 +39,8 @@ def run_online() -> None:
             # Batch mode recreates tables; with foreign keys on, dropping a parent would cascade
             # to its children. The pragma only works outside a transaction.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # Tables that batch mode drops (old email bodies, cleared columns) are overwritten.
+            connection.exec_driver_sql("PRAGMA secure_delete=ON")
             connection.commit()
         context.configure(
             connection=connection,

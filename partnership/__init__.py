@@ -27,6 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     check_config(app)
     register_extensions(app)
     register_blueprints(app)
+    register_email_kinds()
     register_errorhandlers(app)
     register_commands(app)
     register_security_headers(app)
@@ -92,6 +93,14 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def register_email_kinds() -> None:
+    """Every kind of email the outbox sends, each rendered by its domain at delivery
+    (partnership.outbox.services.renders). A domain that sends a new kind of email imports
+    its renderers here."""
+    import partnership.accounts.emails  # noqa: F401 - account.password_reset
+    import partnership.surveys.emails  # noqa: F401 - survey.invitation, .reminder, .test_invitation
 
 
 def register_errorhandlers(app: Flask) -> None:

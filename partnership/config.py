@@ -25,6 +25,11 @@ def defaults(instance_path: str) -> dict[str, object]:
         "SMTP_PASSWORD": None,
         "SMTP_TIMEOUT": 10,
         "MAIL_FROM": "Partnership Pulse <pulse@localhost>",
+        # Delivered, failed and cancelled outbox rows (recipient, subject, times; never a
+        # body) are deleted after this many days (`flask outbox purge`).
+        "OUTBOX_RETENTION_DAYS": 30,
+        # Password-reset emails per account (and per typed address) per hour.
+        "PASSWORD_RESETS_PER_HOUR": 3,
         # Login throttling: after this many failures, each further attempt waits longer.
         "LOGIN_FREE_ATTEMPTS": 5,
         "LOGIN_MAX_DELAY_SECONDS": 900,

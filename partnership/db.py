@@ -115,6 +115,9 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Deleted content (a purged email row, an erased person) is overwritten, not left in
+        # free pages of the file where a copy of the database would still hold it.
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")

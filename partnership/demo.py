@@ -377,8 +377,6 @@ def _run_survey(
         Invitation,
         Response,
         Survey,
-        hash_token,
-        new_token,
     )
 
     survey = Survey(
@@ -407,12 +405,10 @@ def _run_survey(
                 Invitation(
                     survey_id=survey.id,
                     stakeholder_id=person.id,
-                    token_hash=hash_token(new_token()),
                     organization_id=org.id,
                     function=person.function,
                     level=person.level,
                     is_used=used,
-                    used_on=opened.date() + dt.timedelta(days=rng.randint(0, 9)) if used else None,
                 )
             )
             if not used:
@@ -472,7 +468,8 @@ _COMMENTS = (
 def survey_link(base_url: str) -> str | None:
     """A working link for one stakeholder of the open demo survey (a fresh token each run,
     since only hashes are stored)."""
-    from partnership.surveys.models import Invitation, Survey, hash_token, new_token
+    from partnership.surveys.emails import mint_link
+    from partnership.surveys.models import Invitation, Survey
 
     partnership = db.session.scalar(select(Partnership).where(Partnership.name == DEMO_NAME))
     if partnership is None:
@@ -490,7 +487,6 @@ def survey_link(base_url: str) -> str | None:
     )
     if invitation is None:
         return None
-    token = new_token()
-    invitation.token_hash = hash_token(token)
+    token = mint_link(invitation.id)
     db.session.commit()
     return f"{base_url.rstrip('/')}/s/{token}"

@@ -65,6 +65,12 @@ def make_stakeholders(
     return rows
 
 
+def text_of(html: str) -> str:
+    """A page's HTML without the <bdi> elements that isolate user text, for assertions on
+    the words a reader sees."""
+    return html.replace("<bdi>", "").replace("</bdi>", "")
+
+
 def login(client, user: User, password: str = PASSWORD):
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]

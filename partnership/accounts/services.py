@@ -12,18 +12,21 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
 from partnership import throttle
+from partnership.accounts.emails import PASSWORD_RESET
 from partnership.accounts.models import PasswordResetToken, User
-from partnership.db import utcnow
+from partnership.db import new_uuid, utcnow
 from partnership.errors import Refused
 from partnership.extensions import db
-from partnership.tokens import hash_token, new_token
+from partnership.outbox import services as outbox
+from partnership.tokens import hash_token
 
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps the time of a login for an unknown email like a real one.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 10
-RESET_TOKEN_HOURS = 2
+#: Reset emails per account (and per typed address) per hour.
+RESETS_PER_HOUR = 3
 
 
 class AccountError(Refused):
@@ -120,59 +123,68 @@ def logout(user: User) -> None:
     db.session.commit()
 
 
+def _new_password(user: User, new: str) -> None:
+    """Set a password (flush only): every session of the user is revoked, and every reset
+    link still outstanding is voided, delivered or not."""
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.is_used.is_(False))
+        .values(is_used=True)
+    )
+    outbox.cancel_pending(PASSWORD_RESET, user_id=user.id)
+
+
 @db.writes
 def change_password(user: User, current: str, new: str) -> None:
-    """Change a password; other sessions are revoked. Commits."""
+    """Change a password; other sessions are revoked and outstanding reset links voided.
+    Commits."""
     if not verify_password(user.password_hash, current):
         raise AccountError("The current password is not correct.")
     check_password_rules(new)
-    user.password_hash = hash_password(new)
-    user.session_version += 1
+    _new_password(user, new)
     db.session.commit()
 
 
 @db.writes
 def set_password(email: str, new: str) -> User:
-    """Admin reset (CLI): set a password and revoke sessions. Commits."""
+    """Admin reset (CLI): set a password, revoke sessions, void reset links. Commits."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         raise AccountError(f"No account with the email {normalise_email(email)}.")
     check_password_rules(new)
-    user.password_hash = hash_password(new)
-    user.session_version += 1
+    _new_password(user, new)
     db.session.commit()
     return user
 
 
 @db.writes
-def request_password_reset(email: str, base_url: str) -> None:
-    """Email a one-time reset link when the account exists; say nothing either way. Commits."""
-    from partnership.outbox.services import enqueue
+def request_password_reset(
+    email: str, base_url: str, *, per_hour: int = RESETS_PER_HOUR, now: dt.datetime | None = None
+) -> None:
+    """Ask for a reset email; say nothing either way. Commits.
 
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.is_active:
-        db.session.rollback()
-        return
-    token = new_token()
-    row = PasswordResetToken(
-        user_id=user.id,
-        token_hash=hash_token(token),
-        expires_at=utcnow() + dt.timedelta(hours=RESET_TOKEN_HOURS),
-    )
-    db.session.add(row)
-    db.session.flush()
-    link = f"{base_url.rstrip('/')}/reset/{token}"
-    enqueue(
-        to=user.email,
-        subject="Reset your Partnership Pulse password",
-        text=(
-            f"Hello {user.name},\n\nSomeone asked to reset the password of your Partnership "
-            f"Pulse account. To choose a new password, open this link within "
-            f"{RESET_TOKEN_HOURS} hours:\n\n{link}\n\nIf it was not you, ignore this email; "
-            "your password stays as it is.\n"
-        ),
-        key=f"password-reset:{row.id}",
-    )
+    The same work whether or not an account has that address, so the answer takes about the
+    same time: look the user up, count the requests for the address in the last hour, and
+    below `per_hour` write one "account.password_reset" outbox row. For an active account the
+    row is pending (the sender mints the link at delivery); for an unknown or deactivated one
+    it is written already cancelled, naming nobody, and sends nothing. At most `per_hour`
+    emails per account and hour.
+    """
+    now = now or utcnow()
+    address = normalise_email(email)[:254]
+    user = db.session.scalar(select(User).where(User.email == address))
+    real = user is not None and user.is_active
+    if outbox.recent_count(PASSWORD_RESET, address, now - dt.timedelta(hours=1)) < per_hour:
+        outbox.enqueue(
+            PASSWORD_RESET,
+            key=f"password-reset:{new_uuid()}",
+            to=address,
+            user_id=user.id if user is not None and real else None,
+            params={"base_url": base_url},
+            status="pending" if real else "cancelled",
+        )
     db.session.commit()
 
 
@@ -185,7 +197,8 @@ def reset_token_is_valid(token: str) -> bool:
 
 @db.writes
 def reset_password(token: str, new: str) -> User:
-    """Consume a reset token (once) and set the new password. Commits."""
+    """Consume a reset token (once) and set the new password; the user's other reset links
+    stop working too. Commits."""
     check_password_rules(new)
     now = utcnow()
     row_id = db.session.scalar(
@@ -203,7 +216,6 @@ def reset_password(token: str, new: str) -> User:
         raise AccountError("This reset link is no longer valid. Ask for a new one.")
     user = db.session.get(User, row_id)
     assert user is not None
-    user.password_hash = hash_password(new)
-    user.session_version += 1
+    _new_password(user, new)
     db.session.commit()
     return user

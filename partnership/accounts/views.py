@@ -86,7 +86,11 @@ def change_password():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data or "", current_app.config["BASE_URL"])
+        services.request_password_reset(
+            form.email.data or "",
+            current_app.config["BASE_URL"],
+            per_hour=int(current_app.config["PASSWORD_RESETS_PER_HOUR"]),
+        )
         flash("If an account has that email, a reset link is on its way.", "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_request.html", form=form), 400 if form.errors else 200
@@ -95,7 +99,7 @@ def reset_request():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
     form = ResetForm()
-    if request.method == "GET" and not services.reset_token_is_valid(token):
+    if request.method in ("GET", "HEAD") and not services.reset_token_is_valid(token):
         return render_template("accounts/reset_invalid.html"), 404
     if form.validate_on_submit():
         try:

@@ -300,19 +300,12 @@ def import_stakeholders_csv(partnership: Partnership, raw: bytes) -> ImportResul
 
 
 def export_stakeholders_csv(partnership: Partnership) -> str:
-    """The partnership's stakeholders as CSV, in the import's format (round-trips)."""
+    """The partnership's stakeholders as CSV, in the import's format (round-trips). Every text
+    cell goes through the formula guard."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for s in list_stakeholders(partnership):
-        writer.writerow(
-            [
-                safe_text(s.name),
-                s.email,
-                s.organization.short_code,
-                s.function,
-                s.level,
-                "yes" if s.is_active else "no",
-            ]
-        )
+        row = [s.name, s.email, s.organization.short_code, s.function, s.level]
+        writer.writerow([safe_text(cell) for cell in row] + ["yes" if s.is_active else "no"])
     return out.getvalue()

@@ -307,7 +307,10 @@ def _about(
 
 
 def _csv_text(cell: Cell) -> str:
-    return safe_text(cell.text) if cell.is_text else cell.text
+    """A cell's text for CSV and XLSX: every cell that is not a number goes through the one
+    formula guard (an XLSX string cell is not a formula, but editing it in a spreadsheet
+    makes it one). Numbers, negative ones included, stay as they are."""
+    return cell.text if cell.number is not None else safe_text(cell.text)
 
 
 def results_csv(export: dict[str, Any]) -> bytes:
@@ -365,7 +368,7 @@ def results_xlsx(export: dict[str, Any]) -> bytes:
                         r, col, cell.number, number_format(cell.num_format or "General")
                     )
                 elif cell.text:
-                    sheet.write_string(r, col, cell.text)
+                    sheet.write_string(r, col, _csv_text(cell))
         sheet.freeze_panes(1, 0)
         if rows:
             sheet.autofilter(0, 0, len(rows), len(header) - 1)
@@ -390,8 +393,8 @@ def results_xlsx(export: dict[str, Any]) -> bytes:
 
     about = book.add_worksheet("About")
     for r, (key, value) in enumerate(table.about):
-        about.write_string(r, 0, key, bold)
-        about.write_string(r, 1, value)
+        about.write_string(r, 0, safe_text(key), bold)
+        about.write_string(r, 1, safe_text(value))
     about.set_column(0, 0, 28)
     about.set_column(1, 1, 80)
 

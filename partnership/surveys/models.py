@@ -82,15 +82,24 @@ class Survey(Base):
     #: Targeting: invite only these functions / levels (empty = everyone active).
     target_functions: Mapped[list[str]] = mapped_column(JSON, default=list)
     target_levels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Reminder rounds sent so far (a round reminds everyone who has not answered); the outbox
+    #: key of a reminder carries its round. Kept here, not on the invitation: an invitation
+    #: keeps nothing that could date or order its use.
+    reminder_rounds: Mapped[int] = mapped_column(Integer, default=0)
+    #: Reminder emails written over all rounds, for the coach's page.
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    last_reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cycle: Mapped[Cycle] = relationship(back_populates="surveys")
 
 
 class Invitation(Base):
-    """A stakeholder's personal link to one survey. The segment is copied at invite time so
-    participation never counts more respondents than invitees. Only a used flag and the day
-    are kept: nothing links the invitation to the response."""
+    """A stakeholder's invitation to one survey. The segment is copied at invite time so
+    participation never counts more respondents than invitees. Once used it keeps only the
+    used flag: no time, no day, no reminder state, nothing that could date or order the use,
+    so nothing links it to the response (decisions.md, "Anonymity"). Its links are the
+    `InvitationToken` rows."""
 
     __tablename__ = "invitations"
     __table_args__ = (
@@ -109,17 +118,35 @@ class Invitation(Base):
     stakeholder_id: Mapped[int | None] = mapped_column(
         ForeignKey("stakeholders.id", ondelete="CASCADE"), index=True, nullable=True
     )
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     function: Mapped[str] = mapped_column(String(40))
     level: Mapped[str] = mapped_column(String(20))
+    #: Set, with nothing else, by the one conditional UPDATE of a submission: every link of
+    #: the invitation then answers "already answered".
     is_used: Mapped[bool] = mapped_column(default=False)
-    used_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    reminder_count: Mapped[int] = mapped_column(Integer, default=0)
-    last_reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InvitationToken(Base):
+    """The SHA-256 of one link emailed for an invitation (the invitation email and each
+    reminder mint their own when the outbox delivers them). Every link a stakeholder received
+    opens the survey until they answer or it closes; the rows stay after that (a stakeholder's
+    own link shows the results playback after close).
+
+    The hash is the key, and there is no timestamp or sequence; on SQLite the table has no
+    rowid, so rows carry no insertion order either. Closing a survey evens out the number of
+    rows per invitation (`surveys.services.mark_closed`), so after close the count does not
+    tell how many reminders someone received before answering.
+    """
+
+    __tablename__ = "invitation_tokens"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), index=True
+    )
 
 
 class Response(Base):

@@ -147,7 +147,8 @@ def _survey_page(result: taking.LinkResult, token: str, status: int):
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
 def survey(token: str):
-    if request.method == "GET":
+    # HEAD (mail scanners send it) is a GET without a body: it reads and consumes nothing.
+    if request.method in ("GET", "HEAD"):
         result = taking.open_link(token, ip=_ip())
         return _refusal(result) or _survey_page(result, token, 200)
     if not _link_form("survey", token).validate():

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from partnership.accounts.models import User
@@ -30,7 +30,15 @@ from partnership.partnerships.models import LEVELS, Partnership, Stakeholder
 from partnership.scoring.formulas import participation as participation_rate
 from partnership.scoring.privacy import complementary_suppression
 from partnership.surveys import emails
-from partnership.surveys.models import Cycle, Invitation, Response, Survey, hash_token, new_token
+from partnership.surveys.models import (
+    Cycle,
+    Invitation,
+    InvitationToken,
+    Response,
+    Survey,
+    hash_token,
+    new_token,
+)
 
 log = logging.getLogger(__name__)
 
@@ -279,25 +287,21 @@ def _lineage_busy(survey: Survey, instrument: Instrument, other: Survey | None) 
     )
 
 
-def _links(base_url: str, token: str) -> tuple[str, str]:
-    base = base_url.rstrip("/")
-    return f"{base}/s/{token}", f"{base}/s/{token}/opt-out"
-
-
 @db.writes
 def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None) -> int:
     """Open a draft or scheduled survey and invite its stakeholders. Commits; returns the
     number of invitations.
 
-    Refused when another survey of the same partnership and instrument lineage is open (the
-    partial unique index uq_surveys_one_open_per_lineage backs this against races), when its
+    Refused when the survey is open or closed already, when another survey of the same
+    instrument lineage is open (also enforced by a partial unique index, against races), when its
     planned closing time has passed, and when no active stakeholder matches the targeting.
     The survey asks the lineage's latest version at the moment it opens; that version is
     locked (later edits create a new version). Each matching active stakeholder gets one
-    invitation with a fresh token, of which only the SHA-256 is stored, and one invitation
-    email in the outbox (key "invite:<survey>:<stakeholder>"): the raw token exists only in
-    memory while the email is written. The invitation copies the stakeholder's organization,
-    function and level, so participation never counts more respondents than invitees.
+    invitation and one "survey.invitation" row in the outbox (key
+    "invite:<survey>:<stakeholder>"); the link's token is minted only when the sender delivers
+    the email (surveys.emails), so no usable link rests in the database. The invitation copies
+    the stakeholder's organization, function and level, so participation never counts more
+    respondents than invitees.
     """
     now = now or utcnow()
     if survey.state == "open":
@@ -340,48 +344,59 @@ def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None
         raise SurveyError("This survey was opened or closed in the meantime.")
     db.session.refresh(survey)
     instrument_services.lock_version(version)
-    partnership = db.session.get(Partnership, survey.partnership_id)
-    assert partnership is not None
-    organizations = {o.id: o for o in partnership.organizations}
-    for stakeholder in stakeholders:
-        token = new_token()
-        db.session.add(
-            Invitation(
-                survey_id=survey.id,
-                stakeholder_id=stakeholder.id,
-                token_hash=hash_token(token),
-                organization_id=stakeholder.organization_id,
-                function=stakeholder.function,
-                level=stakeholder.level,
-            )
+    invitations = [
+        Invitation(
+            survey_id=survey.id,
+            stakeholder_id=stakeholder.id,
+            organization_id=stakeholder.organization_id,
+            function=stakeholder.function,
+            level=stakeholder.level,
         )
-        link, opt_out = _links(base_url, token)
-        mail = emails.invitation_email(
-            partnership=partnership,
-            organization=organizations[stakeholder.organization_id],
-            instrument=instrument,
-            closes_at=survey.closes_at,
-            name=stakeholder.name,
-            link=link,
-            opt_out_link=opt_out,
-        )
-        enqueue(
-            to=stakeholder.email,
-            subject=mail.subject,
-            text=mail.text,
-            html=mail.html,
-            key=f"invite:{survey.id}:{stakeholder.id}",
-        )
+        for stakeholder in stakeholders
+    ]
+    db.session.add_all(invitations)
     db.session.flush()
+    for stakeholder, invitation in zip(stakeholders, invitations, strict=True):
+        enqueue(
+            emails.INVITATION,
+            key=f"invite:{survey.id}:{stakeholder.id}",
+            to=stakeholder.email,
+            stakeholder_id=stakeholder.id,
+            params={"invitation_id": invitation.id, "base_url": base_url},
+        )
     db.session.commit()
     log.info("survey %s opened with %s invitations", survey.id, len(stakeholders))
     return len(stakeholders)
 
 
+def _even_out_links(survey_id: int) -> None:
+    """Give every invitation of the survey as many token rows as the one with the most, with
+    hashes of tokens nobody holds (flush only). Reminders go only to those who have not
+    answered, so the number of links an invitation holds would otherwise tell, after close,
+    how many reminders someone received before answering."""
+    counts = dict(
+        db.session.execute(
+            select(Invitation.id, func.count(InvitationToken.token_hash))
+            .outerjoin(InvitationToken, InvitationToken.invitation_id == Invitation.id)
+            .where(Invitation.survey_id == survey_id)
+            .group_by(Invitation.id)
+        ).all()
+    )
+    most = max(counts.values(), default=0)
+    fillers = [
+        {"token_hash": hash_token(new_token()), "invitation_id": invitation_id}
+        for invitation_id, n in counts.items()
+        for _ in range(most - n)
+    ]
+    if fillers:
+        db.session.execute(insert(InvitationToken), fillers)
+
+
 def mark_closed(survey: Survey, *, now: dt.datetime | None = None) -> None:
     """Mark an open survey closed: no more answers are accepted (flush only). A closed survey
     is never reopened. The use case is `partnership.results.services.close_survey`, which
-    freezes the snapshot in the same transaction."""
+    freezes the snapshot in the same transaction. Every invitation is left holding the same
+    number of link hashes (`_even_out_links`)."""
     now = now or utcnow()
     if survey.state != "open":
         raise SurveyError("Only an open survey can be closed.")
@@ -397,6 +412,20 @@ def mark_closed(survey: Survey, *, now: dt.datetime | None = None) -> None:
         db.session.rollback()
         raise SurveyError("This survey was closed in the meantime.")
     db.session.refresh(survey)
+    _even_out_links(survey.id)
+
+
+def _refuse_after_close(survey: Survey, now: dt.datetime, what: str) -> None:
+    """Reminders and test invitations carry links: none is queued once the survey stopped
+    accepting answers."""
+    if survey.closes_at is not None and survey.closes_at <= now:
+        partnership = db.session.get(Partnership, survey.partnership_id)
+        assert partnership is not None
+        raise SurveyError(
+            f"The survey's closing time, {emails.format_local(survey.closes_at, partnership.timezone)}, "
+            f"has passed: {what} would carry a link that no longer opens the survey. "
+            "Nothing was sent."
+        )
 
 
 @db.writes
@@ -404,22 +433,19 @@ def send_reminders(survey: Survey, *, base_url: str, now: dt.datetime | None = N
     """Remind every invitee of an open survey who has not answered, is still active and has
     not opted out of reminders. Commits; returns the number of reminders written.
 
-    Tokens are stored only hashed, so the original link cannot be sent again. Each reminder
-    therefore carries a FRESH token that replaces the invitation's token hash: the link of
-    earlier emails then gets the neutral page, the new one works. The replacement is a
-    conditional update (unused, same reminder count), so two reminder runs at once cannot
-    leave a stakeholder with a link that no longer works. The outbox key is
-    "remind:<survey>:<invitation>:<reminder number>".
+    Refused once the survey is closed or its closing time has passed (nothing is queued).
+    Each run is one reminder round of the survey, counted with a compare-and-set on
+    `Survey.reminder_rounds`, so two runs at once write one round. Each reminder is a
+    "survey.reminder" outbox row (key "remind:<survey>:<invitation>:<round>"); its link is
+    minted at delivery and added to the invitation's links, so the links of earlier emails
+    keep working. The invitation itself records nothing about reminders.
     """
     now = now or utcnow()
     if survey.state != "open":
         raise SurveyError("Reminders can be sent only while the survey is open.")
-    partnership = db.session.get(Partnership, survey.partnership_id)
-    instrument = db.session.get(Instrument, survey.instrument_id)
-    assert partnership is not None and instrument is not None
-    organizations = {o.id: o for o in partnership.organizations}
+    _refuse_after_close(survey, now, "a reminder")
     rows = db.session.execute(
-        select(Invitation.id, Invitation.reminder_count, Invitation.organization_id, Stakeholder)
+        select(Invitation.id, Stakeholder.id, Stakeholder.email)
         .join(Stakeholder, Stakeholder.id == Invitation.stakeholder_id)
         .where(
             Invitation.survey_id == survey.id,
@@ -429,45 +455,37 @@ def send_reminders(survey: Survey, *, base_url: str, now: dt.datetime | None = N
         )
         .order_by(Invitation.id)
     ).all()
-    sent = 0
-    for invitation_id, count, organization_id, stakeholder in rows:
-        token = new_token()
-        number = count + 1
-        won = affected_rows(
-            db.session.execute(
-                update(Invitation)
-                .where(
-                    Invitation.id == invitation_id,
-                    Invitation.is_used.is_(False),
-                    Invitation.reminder_count == count,
-                )
-                .values(token_hash=hash_token(token), reminder_count=number, last_reminded_at=now)
-                .execution_options(synchronize_session=False)
+    if not rows:
+        db.session.rollback()
+        return 0
+    done = survey.reminder_rounds
+    won = affected_rows(
+        db.session.execute(
+            update(Survey)
+            .where(Survey.id == survey.id, Survey.state == "open", Survey.reminder_rounds == done)
+            .values(
+                reminder_rounds=done + 1,
+                reminders_sent=Survey.reminders_sent + len(rows),
+                last_reminded_at=now,
             )
+            .execution_options(synchronize_session=False)
         )
-        if not won:
-            continue
-        link, opt_out = _links(base_url, token)
-        mail = emails.reminder_email(
-            partnership=partnership,
-            organization=organizations[organization_id],
-            instrument=instrument,
-            closes_at=survey.closes_at,
-            name=stakeholder.name,
-            link=link,
-            opt_out_link=opt_out,
+    )
+    if not won:
+        db.session.rollback()
+        raise SurveyError("Reminders were sent or the survey closed in the meantime.")
+    for invitation_id, stakeholder_id, email in rows:
+        enqueue(
+            emails.REMINDER,
+            key=f"remind:{survey.id}:{invitation_id}:{done + 1}",
+            to=email,
+            stakeholder_id=stakeholder_id,
+            params={"invitation_id": invitation_id, "base_url": base_url, "round": done + 1},
         )
-        if enqueue(
-            to=stakeholder.email,
-            subject=mail.subject,
-            text=mail.text,
-            html=mail.html,
-            key=f"remind:{survey.id}:{invitation_id}:{number}",
-        ):
-            sent += 1
     db.session.commit()
-    log.info("survey %s: %s reminders written", survey.id, sent)
-    return sent
+    db.session.refresh(survey)
+    log.info("survey %s: %s reminders written", survey.id, len(rows))
+    return len(rows)
 
 
 @db.writes
@@ -476,30 +494,19 @@ def send_test_invitation(
 ) -> bool:
     """Email the coach the survey's invitation as a stakeholder of the first organization
     would receive it, with a link to the instrument's preview instead of a personal link: no
-    token, no invitation, nothing counted. Several clicks within the same minute send one
-    email. Commits; returns False when that email was already written."""
+    token, no invitation, nothing counted. Refused once the survey is closed or its closing
+    time has passed. Several clicks within the same minute send one email. Commits; returns
+    False when that email was already written."""
     now = now or utcnow()
-    partnership = db.session.get(Partnership, survey.partnership_id)
-    instrument = db.session.get(Instrument, survey.instrument_id)
-    version = db.session.get(InstrumentVersion, survey.instrument_version_id)
-    assert partnership is not None and instrument is not None and version is not None
-    preview = (
-        f"{base_url.rstrip('/')}/partnerships/{partnership.id}/instruments/{instrument.id}"
-        f"/preview?version={version.number}"
-    )
-    mail = emails.preview_invitation_email(
-        partnership=partnership,
-        instrument=instrument,
-        closes_at=survey.closes_at,
-        name=user.name,
-        preview_link=preview,
-    )
+    if survey.state == "closed":
+        raise SurveyError("This survey is closed: a test invitation would lead nowhere.")
+    _refuse_after_close(survey, now, "a test invitation")
     written = enqueue(
-        to=user.email,
-        subject=mail.subject,
-        text=mail.text,
-        html=mail.html,
+        emails.TEST_INVITATION,
         key=f"test-invite:{survey.id}:{user.id}:{now:%Y%m%dT%H%M}",
+        to=user.email,
+        user_id=user.id,
+        params={"survey_id": survey.id, "base_url": base_url},
     )
     db.session.commit()
     return written
@@ -537,15 +544,16 @@ def instrument_names(surveys: list[Survey]) -> dict[int, str]:
 
 
 def invitation_stats(survey: Survey) -> dict[str, Any]:
-    """Counts for the coach: invitations, reminders sent and the last reminder time."""
-    row = db.session.execute(
-        select(
-            func.count(Invitation.id),
-            func.coalesce(func.sum(Invitation.reminder_count), 0),
-            func.max(Invitation.last_reminded_at),
-        ).where(Invitation.survey_id == survey.id)
-    ).one()
-    return {"invitations": int(row[0]), "reminders": int(row[1]), "last_reminded_at": row[2]}
+    """Counts for the coach: invitations, reminders sent and the last reminder time (kept on
+    the survey: an invitation records nothing about its reminders)."""
+    invitations = db.session.scalar(
+        select(func.count(Invitation.id)).where(Invitation.survey_id == survey.id)
+    )
+    return {
+        "invitations": int(invitations or 0),
+        "reminders": survey.reminders_sent,
+        "last_reminded_at": survey.last_reminded_at,
+    }
 
 
 def _cell(key: str, label: str, invited: int, responded: int) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Taking a survey through a personal link: the stakeholder's page, the submission, opting out
 of reminders.
 
-Links: the token in `/s/<token>` is looked up by its SHA-256. An unknown token, or a survey that
+Links: the token in `/s/<token>` is looked up by its SHA-256 among the invitation's link hashes
+(`InvitationToken`: the invitation email and every reminder minted one, and all of them work). An unknown token, or a survey that
 is not open yet, gets one neutral answer; a used token gets "already answered"; a closed survey
 says when it closed. A GET never consumes the token (mail scanners fetch links): only the POST of
 answers does. Unknown tokens count as failures per client IP (partnership.throttle); once an IP
@@ -11,7 +12,8 @@ cannot learn whether a guess was right.
 Hot path (recipes.md, "Survey page speed"): the link (with its survey, partnership and the
 client's throttle state) is read with one prebuilt Core select into plain dataclasses; the items
 of a locked, hence immutable, version are read once per process; the invitation is marked used
-by one conditional UPDATE whose row count decides who won; the response and its answers are
+by one conditional UPDATE (setting the used flag and nothing else) whose row count decides who
+won; the response and its answers are
 written with Core inserts (one executemany). No ORM objects are built, loaded or flushed for a
 stakeholder.
 
@@ -43,7 +45,15 @@ from partnership.partnerships.models import (
     Stakeholder,
     other_organization,
 )
-from partnership.surveys.models import Answer, Comment, Invitation, Response, Survey, hash_token
+from partnership.surveys.models import (
+    Answer,
+    Comment,
+    Invitation,
+    InvitationToken,
+    Response,
+    Survey,
+    hash_token,
+)
 from partnership.timefmt import long_when
 
 log = logging.getLogger(__name__)
@@ -82,6 +92,7 @@ def _table(model: type[Any]) -> Table:
 
 
 _inv = _table(Invitation)
+_tok = _table(InvitationToken)
 _sur = _table(Survey)
 _par = _table(Partnership)
 _org = _table(Organization)
@@ -262,13 +273,14 @@ _LOOKUP = (
         .where(_thr.c.key == bindparam("throttle_key"))
         .scalar_subquery(),
     )
-    .select_from(_inv)
+    .select_from(_tok)
+    .join(_inv, _inv.c.id == _tok.c.invitation_id)
     .join(_sur, _sur.c.id == _inv.c.survey_id)
     .join(_ver, _ver.c.id == _sur.c.instrument_version_id)
     .join(_par, _par.c.id == _sur.c.partnership_id)
     .join(_ins, _ins.c.id == _sur.c.instrument_id)
     .join(_org, _org.c.partnership_id == _par.c.id)
-    .where(_inv.c.token_hash == bindparam("token_hash"))
+    .where(_tok.c.token_hash == bindparam("token_hash"))
     .order_by(_org.c.position)
 )
 
@@ -286,8 +298,9 @@ _ITEMS = (
     .order_by(_itm.c.position, _itm.c.id)
 )
 
-#: The guard of a submission: only one POST of a link changes this row, and only while the
-#: survey is open (a close committed in between makes it change nothing).
+#: The guard of a submission: only one POST of any of the invitation's links changes this row,
+#: and only while the survey is open (a close committed in between makes it change nothing).
+#: It sets the used flag and nothing else: no day, no time, nothing that orders the uses.
 _MARK_USED = (
     update(_inv)
     .where(
@@ -301,7 +314,7 @@ _MARK_USED = (
         )
         .correlate(_inv),
     )
-    .values(is_used=True, used_on=bindparam("today"))
+    .values(is_used=True)
 )
 _INSERT_RESPONSE = insert(_table(Response))
 _INSERT_ANSWERS = insert(_table(Answer))
@@ -545,17 +558,18 @@ def validate_answers(
     "not applicable" (unanswered items are left out); comments maps item id to the stripped,
     non-empty text; errors maps item id to a message. Values outside the item's scale, "na"
     where it is not offered, a missing answer to a required item and a comment longer than
-    COMMENT_MAX characters are errors. Fields of other items are ignored.
+    COMMENT_MAX characters are errors, and so is a field sent twice. Fields that are not
+    answers to this version's items are found by `unexpected_fields`.
     """
     out = _Validated()
     getlist = getattr(form, "getlist", None)
     for item in version.items:
         name = f"item-{item.id}"
         values = getlist(name) if getlist is not None else [form.get(name, "")]
-        values = [v for v in values if v != ""]
-        if len(values) > 1:
+        if len(values) > 1:  # a page never sends a field twice
             out.errors[item.id] = "Choose only one answer."
             continue
+        values = [v for v in values if v != ""]
         raw = values[0] if values else ""
         if item.kind == "comment":
             text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
@@ -585,6 +599,30 @@ def validate_answers(
         else:
             out.errors[item.id] = "Choose one of the answers offered."
     return out.answers, out.comments, out.errors
+
+
+#: What the survey form posts besides the answers.
+FORM_FIELDS = frozenset({"csrf_token"})
+#: The notice of a submission with fields the survey does not ask (nothing is stored).
+UNEXPECTED = (
+    "Your answers arrived with fields this survey does not ask, so nothing was stored. "
+    "Please check your answers and send them again."
+)
+
+
+def unexpected_fields(version: Any, form: Mapping[str, str]) -> list[str]:
+    """Names in a posted form that are neither an answer to one of the version's items nor
+    the form's own fields, and form fields sent more than once."""
+    known = {f"item-{item.id}" for item in version.items}
+    getlist = getattr(form, "getlist", None)
+    odd = []
+    for name in form:
+        if name in FORM_FIELDS:
+            if getlist is not None and len(getlist(name)) > 1:
+                odd.append(name)
+        elif name not in known:
+            odd.append(name)
+    return odd
 
 
 # --- use cases ----------------------------------------------------------------------------
@@ -630,8 +668,8 @@ def open_link(
 def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> SubmitResult:
     """Store a stakeholder's answers, once. Commits at most once (rolls back otherwise).
 
-    Bad answers store nothing and give the page again with the answers kept and the messages
-    ("invalid_answers"). Otherwise one transaction marks the invitation used with a conditional
+    Bad answers, and fields the survey does not ask or fields sent twice, store nothing and
+    give the page again with the answers kept and the messages ("invalid_answers"). Otherwise one transaction marks the invitation used with a conditional
     UPDATE (`... WHERE id = :id AND is_used = false AND <its survey is still open>`) and, only
     if that changed one row, inserts the response (segment copied from the invitation, today's
     UTC date, a random id) and its answers and comments. A concurrent submission of the same
@@ -655,7 +693,8 @@ def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> Sub
     version = _load_version(link)
     db.session.rollback()
     answers, comments, errors = validate_answers(version, form)
-    if errors:
+    unexpected = unexpected_fields(version, form)
+    if errors or unexpected:
         db.session.rollback()
         page = survey_page_context(
             version,
@@ -664,6 +703,7 @@ def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> Sub
             answers=kept_answers(version, form),
             errors=errors,
             closes_at=link.closes_at,
+            notice=UNEXPECTED if unexpected else None,
         )
         return SubmitResult("invalid_answers", page=page)
     return _store(token, ip, link, now, answers, comments)
@@ -683,9 +723,7 @@ def _store(
     finds the link answered or the survey closed meanwhile."""
     today = now.date()
     conn = db.session.connection()
-    marked = conn.execute(
-        _MARK_USED, {"invitation_id": link.invitation_id, "today": today, "now": now}
-    )
+    marked = conn.execute(_MARK_USED, {"invitation_id": link.invitation_id, "now": now})
     if marked.rowcount != 1:
         # Answered meanwhile (a concurrent POST of the same link won) or closed meanwhile.
         again, _ = _lookup(token, ip)

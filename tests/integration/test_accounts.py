@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-import re
+import datetime as dt
 
+import time_machine
 from sqlalchemy import select
 
 from partnership.accounts.models import LoginThrottle, User
+from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.outbox.models import OutboxMessage
 from tests.factories import PASSWORD, login, make_user
+from tests.mail import RESET_TOKEN, deliver
 
 
 def test_password_is_stored_as_argon2id(app):
@@ -130,14 +133,19 @@ def test_password_change_with_wrong_current_password_changes_nothing(client, app
     assert db.session.get(User, user.id).password_hash == old_hash
 
 
+def _reset_links(app) -> list[str]:
+    return [RESET_TOKEN.search(m.text).group(1) for m in deliver(app)]
+
+
 def test_password_reset_by_emailed_one_time_link(client, app):
     user = make_user()
     response = client.post("/reset", data={"email": user.email})
     assert response.status_code == 302
-    mail = db.session.scalar(select(OutboxMessage))
-    assert mail is not None and mail.to_address == user.email
-    token = re.search(r"/reset/([\w-]+)", mail.body_text).group(1)
+    row = db.session.scalar(select(OutboxMessage))
+    assert row is not None and row.to_address == user.email and row.status == "pending"
+    [token] = _reset_links(app)
     assert client.get(f"/reset/{token}").status_code == 200
+    assert client.head(f"/reset/{token}").status_code == 200
     done = client.post(
         f"/reset/{token}", data={"new_password": "fresh password 1", "confirm": "fresh password 1"}
     )
@@ -145,12 +153,95 @@ def test_password_reset_by_emailed_one_time_link(client, app):
     assert login(client, user, "fresh password 1")
     # The link works once.
     assert client.get(f"/reset/{token}").status_code == 404
+    assert client.head(f"/reset/{token}").status_code == 404
 
 
 def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(client, app):
     response = client.post("/reset", data={"email": "nobody@example.org"}, follow_redirects=True)
     assert b"If an account has that email" in response.data
-    assert db.session.scalar(select(OutboxMessage)) is None
+    assert deliver(app) == []
+    # Recorded as a request that sends nothing and names nobody.
+    row = db.session.scalar(select(OutboxMessage))
+    assert row.status == "cancelled" and row.user_id is None
+
+
+def test_using_one_reset_link_voids_the_others(client, app):
+    user = make_user()
+    for _ in range(3):
+        client.post("/reset", data={"email": user.email})
+    first, second, third = _reset_links(app)
+    assert all(client.get(f"/reset/{t}").status_code == 200 for t in (first, second, third))
+    done = client.post(
+        f"/reset/{second}", data={"new_password": "fresh password 1", "confirm": "fresh password 1"}
+    )
+    assert done.status_code == 302
+    for token in (first, second, third):
+        assert client.get(f"/reset/{token}").status_code == 404
+        refused = client.post(
+            f"/reset/{token}",
+            data={"new_password": "other password 2", "confirm": "other password 2"},
+        )
+        assert refused.status_code == 404
+    assert login(client, user, "fresh password 1")
+
+
+def test_changing_the_password_voids_outstanding_reset_links_delivered_or_not(client, app):
+    user = make_user()
+    client.post("/reset", data={"email": user.email})
+    [delivered] = _reset_links(app)
+    client.post("/reset", data={"email": user.email})  # still in the outbox
+    login(client, user)
+    changed = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "a brand new secret",
+            "confirm": "a brand new secret",
+        },
+    )
+    assert changed.status_code == 302
+    assert client.get(f"/reset/{delivered}").status_code == 404
+    assert deliver(app) == []  # the queued one is cancelled, never minted
+
+
+def test_at_most_three_reset_emails_per_account_per_hour(client, app):
+    user = make_user()
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        for _ in range(10):
+            response = client.post("/reset", data={"email": user.email.upper()})
+            assert response.status_code == 302
+    assert len(deliver(app, now=start)) == 3
+    with time_machine.travel(start + dt.timedelta(minutes=61), tick=False):
+        client.post("/reset", data={"email": user.email})
+    assert len(deliver(app, now=start + dt.timedelta(minutes=61))) == 1
+
+
+def test_a_reset_request_does_the_same_work_for_known_and_unknown_addresses(client, app):
+    """Same statements against the database, so the answer takes about the same time
+    (benchmarks/reset_timing.py measures it)."""
+    from sqlalchemy import event
+
+    from partnership.accounts import services
+
+    user = make_user()
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, params, context, executemany):
+        seen.append(statement.split()[0].upper())
+
+    def statements(email: str) -> list[str]:
+        seen.clear()
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            services.request_password_reset(email, "http://localhost")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return list(seen)
+
+    known = statements(user.email)
+    unknown = statements("nobody@example.org")
+    assert known == unknown and "INSERT" in known
 
 
 def test_cli_create_coach_and_reset_password(app, runner):

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from partnership.extensions import db
 from partnership.results.models import Snapshot
 from partnership.surveys.models import Survey
+from tests.factories import text_of
 
 
 def test_demo_loads_a_living_dashboard_and_prints_working_links(app, runner):
@@ -51,9 +52,9 @@ def test_demo_loads_a_living_dashboard_and_prints_working_links(app, runner):
         "2026-Q3": {("amber", "The shared KPI “On-time joint deliveries")},
     }
     q2 = db.session.scalar(select(Survey.id).where(Survey.cycle.has(label="2026-Q2")))
-    q2_page = client.get(f"/partnerships/1/surveys/{q2}/results").get_data(as_text=True)
+    q2_page = text_of(client.get(f"/partnerships/1/surveys/{q2}/results").get_data(as_text=True))
     assert "(local optimization)" in q2_page and "KPIs of cycle 2026-Q2" in q2_page
-    kpi_page = client.get("/partnerships/1/kpis").get_data(as_text=True)
+    kpi_page = text_of(client.get("/partnerships/1/kpis").get_data(as_text=True))
     assert "Joint pipeline value" in kpi_page and "Local · Lumen Software · Sales" in kpi_page
 
     again = runner.invoke(args=["demo"])  # idempotent: nothing duplicated, a fresh link

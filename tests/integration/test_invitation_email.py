@@ -11,7 +11,7 @@ from sqlalchemy import select
 from partnership.extensions import db
 from partnership.outbox.services import send_pending
 from partnership.surveys import services
-from partnership.surveys.models import Invitation, hash_token
+from partnership.surveys.models import Invitation, InvitationToken, hash_token
 from tests.factories import make_partnership, make_user
 from tests.integration.test_surveys import add_stakeholder, make_instrument
 
@@ -68,14 +68,16 @@ def test_the_received_invitation_carries_everything_a_stakeholder_needs(app, smt
     assert "<img" not in html and "style=" not in html and "<script" not in html
     # Only the hash of the emailed token is stored.
     [invitation] = db.session.scalars(select(Invitation))
-    assert invitation.token_hash == hash_token(token) != token
+    [link] = db.session.scalars(select(InvitationToken))
+    assert (link.invitation_id, link.token_hash) == (invitation.id, hash_token(token))
 
 
-def test_the_received_reminder_has_a_new_link_and_an_opt_out(app, smtp_server):
+def test_the_received_reminder_has_one_more_link_and_an_opt_out(app, smtp_server):
     _coach, partnership, stakeholder, survey = _setup()
     services.open_survey(survey, base_url=BASE)
+    assert send_pending(app.config)["sent"] == 1
     services.send_reminders(survey, base_url=BASE)
-    assert send_pending(app.config)["sent"] == 2
+    assert send_pending(app.config)["sent"] == 1
     invitation_msg, reminder_msg = smtp_server.wait_for(2)
 
     assert reminder_msg["Subject"] == "Reminder: Nordlicht × São Paulo: Quarterly partnership pulse"
@@ -86,9 +88,15 @@ def test_the_received_reminder_has_a_new_link_and_an_opt_out(app, smtp_server):
     assert f"{BASE}/s/{new}/opt-out" in text and f'href="{BASE}/s/{new}/opt-out"' in html
     assert "Hello Jürgen Müller," in text
     assert "closes on Friday 14 June 2030, 17:00 (Europe/Berlin)" in text
+    assert "The link in earlier emails works too" in text
     db.session.expire_all()
     [invitation] = db.session.scalars(select(Invitation))
-    assert invitation.token_hash == hash_token(new)
+    hashes = set(
+        db.session.scalars(
+            select(InvitationToken.token_hash).where(InvitationToken.invitation_id == invitation.id)
+        )
+    )
+    assert hashes == {hash_token(old), hash_token(new)}
 
 
 def test_the_coach_test_invitation_arrives_with_the_preview_link(app, smtp_server):

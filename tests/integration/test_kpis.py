@@ -15,7 +15,7 @@ from partnership.partnerships.models import Membership
 from partnership.results import services as results_services
 from partnership.results.services import close_survey
 from partnership.surveys.models import Cycle
-from tests.factories import login, make_partnership, make_user
+from tests.factories import login, make_partnership, make_user, text_of
 from tests.integration.test_results_builders import (
     csv_sections,
     hand_example,
@@ -55,7 +55,7 @@ def _kpi(name: str) -> Kpi:
 
 
 def _page(response) -> str:
-    return response.get_data(as_text=True)
+    return text_of(response.get_data(as_text=True))
 
 
 def _table(response, table_id: str) -> str:

@@ -168,41 +168,62 @@ def test_functions_in_use_cannot_be_removed(client, app):
     assert b"still used by stakeholders: procurement" in response.data
 
 
-def test_erasing_a_stakeholder_removes_invitations_but_keeps_anonymous_answers(client, app):
-    import datetime as dt
-
-    from partnership.surveys.models import Answer, Invitation, Response
+def test_erasing_a_stakeholder_removes_invitations_and_emails_but_keeps_anonymous_answers(
+    client, app
+):
+    from partnership.outbox.models import OutboxMessage
+    from partnership.outbox.services import enqueue
+    from partnership.surveys.emails import INVITATION, REMINDER
+    from partnership.surveys.models import Answer, Invitation, InvitationToken, Response
     from tests.world import build_children
 
     coach = make_user()
     partnership = make_partnership(coach)
     ids = build_children(partnership)
     person = db.session.get(Stakeholder, ids["stakeholder_id"])
-    db.session.add(
-        Invitation(
-            survey_id=ids["survey_id"],
-            stakeholder_id=person.id,
-            token_hash="f" * 64,
-            organization_id=person.organization_id,
-            function=person.function,
-            level=person.level,
-            is_used=True,
-            used_on=dt.date.today(),
-        )
+    other = Stakeholder(
+        partnership_id=partnership.id,
+        organization_id=person.organization_id,
+        name="Stays",
+        email="stays@a.example",
+        function=person.function,
+        level=person.level,
     )
+    db.session.add(other)
+    used = Invitation(
+        survey_id=ids["survey_id"],
+        stakeholder_id=person.id,
+        organization_id=person.organization_id,
+        function=person.function,
+        level=person.level,
+        is_used=True,
+    )
+    db.session.add(used)
+    db.session.flush()
+    db.session.add(InvitationToken(token_hash="f" * 64, invitation_id=used.id))
+    for key, kind, who, status in (
+        ("invite:x:1", INVITATION, person, "sent"),
+        ("remind:x:1:1", REMINDER, person, "pending"),
+        ("invite:x:2", INVITATION, other, "sent"),
+    ):
+        enqueue(kind, key=key, to=who.email, stakeholder_id=who.id, status=status)
     db.session.commit()
     answers_before = db.session.scalar(select(func.count()).select_from(Answer))
     login(client, coach)
     confirm = client.get(f"/partnerships/{partnership.id}/stakeholders/{person.id}/erase")
     assert b"Erase for good" in confirm.data
     assert db.session.get(Stakeholder, person.id) is not None  # GET changes nothing
-    person_id = person.id
+    person_id, person_email = person.id, person.email
     response = client.post(f"/partnerships/{partnership.id}/stakeholders/{person_id}/erase")
     assert response.status_code == 302
     assert db.session.get(Stakeholder, person_id) is None
-    # the used invitation stays as an anonymous count: nobody, a token nobody holds, no date
+    # the used invitation stays as an anonymous count: nobody, no link
     (left,) = db.session.scalars(select(Invitation)).all()
-    assert left.stakeholder_id is None and left.is_used and left.used_on is None
-    assert left.token_hash != "f" * 64
+    assert left.stakeholder_id is None and left.is_used
+    assert db.session.scalars(select(InvitationToken)).all() == []
+    # their emails are gone, delivered or pending; other people's stay
+    rows = db.session.scalars(select(OutboxMessage)).all()
+    assert [r.to_address for r in rows] == ["stays@a.example"]
+    assert person_email not in str([(r.to_address, r.params) for r in rows])
     assert db.session.scalar(select(func.count()).select_from(Response)) == 1
     assert db.session.scalar(select(func.count()).select_from(Answer)) == answers_before

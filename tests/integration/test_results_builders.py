@@ -22,8 +22,6 @@ from partnership.surveys.models import (
     Invitation,
     Response,
     Survey,
-    hash_token,
-    new_token,
 )
 
 _seq = itertools.count(1)
@@ -178,7 +176,6 @@ def invite(
             Invitation(
                 survey_id=survey.id,
                 stakeholder_id=person.id,
-                token_hash=hash_token(new_token()),
                 organization_id=organization.id,
                 function=function,
                 level=level,

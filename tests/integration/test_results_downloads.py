@@ -142,8 +142,24 @@ def test_csv_and_xlsx_never_hand_a_formula_to_a_spreadsheet(client):
     (table, _signals) = read_csv(client.get(base + ".csv").data)
     names = {row[1] for row in table[1:]}
     assert '\'=HYPERLINK("http://evil.example","x")' in names
-    assert not any(cell.startswith("=") for row in table for cell in row)
+    assert not any(dangerous(cell) for row in table for cell in row)
     sheets = read_xlsx(client.get(base + ".xlsx").data)
     cells = [cell for sheet in sheets.values() for row in sheet for cell in row]
     assert not any(isinstance(cell, tuple) for cell in cells)  # no formula cell at all
-    assert '=HYPERLINK("http://evil.example","x")' in cells  # kept as plain text
+    # Every text cell goes through the same guard as the CSV: editing the cell in a
+    # spreadsheet does not turn it into a formula either.
+    assert '\'=HYPERLINK("http://evil.example","x")' in cells
+    assert not any(isinstance(cell, str) and dangerous(cell) for cell in cells)
+
+
+def dangerous(cell: str) -> bool:
+    """Text a spreadsheet would read as a formula (a number like -3.2 is fine)."""
+    from partnership.spreadsheet import FORMULA_START
+
+    if not cell.startswith(FORMULA_START):
+        return False
+    try:
+        float(cell.rstrip("%"))
+    except ValueError:
+        return True
+    return False

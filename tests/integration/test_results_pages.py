@@ -43,8 +43,6 @@ from partnership.surveys.models import (
     Invitation,
     Response,
     Survey,
-    hash_token,
-    new_token,
 )
 from tests.factories import login, make_partnership, make_user
 
@@ -250,7 +248,6 @@ def _invite(partnership, survey, org, segment: Segment, *, used: bool) -> None:
         Invitation(
             survey_id=survey.id,
             stakeholder_id=person.id,
-            token_hash=hash_token(new_token()),
             organization_id=org.id,
             function=segment.function,
             level=segment.level,

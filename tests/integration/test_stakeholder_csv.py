@@ -125,3 +125,29 @@ def test_export_round_trips_through_import(client, app):
         )
         == 3
     )
+
+
+def test_every_text_cell_of_the_export_is_defused(client, app):
+    import csv
+
+    from partnership.spreadsheet import FORMULA_START
+
+    coach = make_user()
+    partnership = make_partnership(coach)
+    db.session.add(
+        Stakeholder(
+            partnership_id=partnership.id,
+            organization_id=partnership.org_a.id,
+            name="=1+1",
+            email="=1+1@y.example",
+            function="+sales",
+            level="individual",
+        )
+    )
+    db.session.commit()
+    login(client, coach)
+    text = client.get(f"/partnerships/{partnership.id}/stakeholders.csv").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][:2] == ["'=1+1", "'=1+1@y.example"]
+    assert rows[1][3] == "'+sales"
+    assert not any(cell.startswith(FORMULA_START) for row in rows for cell in row)

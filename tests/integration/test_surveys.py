@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from partnership.accounts.models import User
@@ -17,8 +18,16 @@ from partnership.partnerships.models import Membership, Partnership, Stakeholder
 from partnership.results import services as results_services
 from partnership.results.services import current_snapshot
 from partnership.surveys import services
-from partnership.surveys.models import Cycle, Invitation, Response, Survey, hash_token
-from tests.factories import login, make_partnership, make_stakeholders, make_user
+from partnership.surveys.models import (
+    Cycle,
+    Invitation,
+    InvitationToken,
+    Response,
+    Survey,
+    hash_token,
+)
+from tests.factories import login, make_partnership, make_stakeholders, make_user, text_of
+from tests.mail import deliver
 
 BASE = "http://localhost"
 TOKEN = re.compile(r"/s/([A-Za-z0-9_-]{40,})")
@@ -104,7 +113,6 @@ def add_stakeholder(
 def answer(invitation: Invitation) -> None:
     """What the stakeholder's submission leaves behind: a used invitation and a response."""
     invitation.is_used = True
-    invitation.used_on = dt.date.today()
     db.session.add(
         Response(
             survey_id=invitation.survey_id,
@@ -300,16 +308,18 @@ def test_open_invites_each_matching_active_stakeholder_once_with_hashed_tokens(c
     assert [(i.organization_id, i.function, i.level) for i in invitations] == [
         (s.organization_id, s.function, s.level) for s in targeted
     ]
-    mails = outbox(f"invite:{survey.id}:")
-    assert sorted(m.to_address for m in mails) == sorted(s.email for s in targeted)
-    hashes = {i.token_hash for i in invitations}
+    rows = outbox(f"invite:{survey.id}:")
+    assert sorted(m.to_address for m in rows) == sorted(s.email for s in targeted)
+    # No link exists before the sender delivers the emails.
+    assert count(InvitationToken) == 0
+    mails = deliver(client.application)
+    assert sorted(m.to for m in mails) == sorted(s.email for s in targeted)
+    hashes = {(t.token_hash, t.invitation_id) for t in db.session.scalars(select(InvitationToken))}
+    by_email = {s.email: i for s, i in zip(targeted, invitations, strict=True)}
     for mail in mails:
-        token = TOKEN.search(mail.body_text).group(1)
-        assert token not in hashes
-        assert hash_token(token) in hashes
-        assert (
-            f"{BASE}/s/{token}" in mail.body_text and f'href="{BASE}/s/{token}"' in mail.body_html
-        )
+        token = mail.token
+        assert (hash_token(token), by_email[mail.to].id) in hashes
+        assert f"{BASE}/s/{token}" in mail.text and f'href="{BASE}/s/{token}"' in mail.html
 
     opened = client.get(survey_url(survey)).get_data(as_text=True)
     assert "Participation" in opened and "Send reminders" in opened
@@ -411,7 +421,7 @@ def test_a_failing_freeze_leaves_the_survey_open(app, partnership, monkeypatch):
 # --- reminders ----------------------------------------------------------------------------
 
 
-def test_reminders_reach_only_non_responders_who_did_not_opt_out_with_a_new_link(
+def test_reminders_reach_only_non_responders_who_did_not_opt_out_and_every_link_works(
     client, partnership
 ):
     instrument = make_instrument(partnership)
@@ -420,10 +430,9 @@ def test_reminders_reach_only_non_responders_who_did_not_opt_out_with_a_new_link
     add_stakeholder(partnership, 2, name="Quiet", email="quiet@b.example", opted_out=True)
     survey = make_survey(partnership, instrument)
     client.post(survey_url(survey, "open"))
+    first_mail = next(m for m in deliver(client.application) if m.to == waiting.email)
     invitations = {i.stakeholder_id: i for i in db.session.scalars(select(Invitation))}
     answer(invitations[responded.id])
-    first_mail = next(m for m in outbox("invite:") if m.to_address == waiting.email)
-    old_token = TOKEN.search(first_mail.body_text).group(1)
 
     response = client.post(survey_url(survey, "remind"))
     assert response.status_code == 302
@@ -432,23 +441,73 @@ def test_reminders_reach_only_non_responders_who_did_not_opt_out_with_a_new_link
     assert [(m.to_address, m.idempotency_key) for m in reminders] == [
         (waiting.email, f"remind:{survey.id}:{invitations[waiting.id].id}:1")
     ]
-    new_token = TOKEN.search(reminders[0].body_text).group(1)
-    assert new_token != old_token
-    assert f"{BASE}/s/{new_token}/opt-out" in reminders[0].body_text
-    db.session.expire_all()
-    invitation = invitations[waiting.id]
-    assert invitation.token_hash == hash_token(new_token)
-    assert invitation.reminder_count == 1 and invitation.last_reminded_at is not None
-    assert (
-        db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(old_token)))
-        is None
-    )
-    # The stakeholder's page: the new link works, the old one gets the neutral page.
-    assert client.get(f"/s/{new_token}").status_code == 200
-    assert client.get(f"/s/{old_token}").status_code == 404
-
+    [reminder] = deliver(client.application)
+    assert reminder.token != first_mail.token
+    assert f"{BASE}/s/{reminder.token}/opt-out" in reminder.text
     client.post(survey_url(survey, "remind"))
+    [second] = deliver(client.application)
     assert [m.idempotency_key for m in outbox(f"remind:{survey.id}:")][-1].endswith(":2")
+    db.session.expire_all()
+    assert survey.reminder_rounds == 2 and survey.reminders_sent == 2
+    assert survey.last_reminded_at is not None
+    page = client.get(survey_url(survey)).get_data(as_text=True)
+    assert "Reminders sent</dt><dd>2, last on" in page
+    # Every link the stakeholder received opens the form, the first one included.
+    for mail in (first_mail, reminder, second):
+        assert client.get(f"/s/{mail.token}").status_code == 200
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(InvitationToken)
+            .where(InvitationToken.invitation_id == invitations[waiting.id].id)
+        )
+        == 3
+    )
+
+
+def test_reminders_test_invitations_and_opening_refuse_after_the_closing_time(
+    client, partnership, coach
+):
+    instrument = make_instrument(partnership)
+    make_stakeholders(partnership, 2, 2)
+    survey = make_survey(partnership, instrument)
+    later = make_survey(partnership, instrument, label="2030-Q3")
+    client.post(survey_url(survey, "open"))
+    deliver(client.application)
+    before = count(OutboxMessage)
+    with time_machine.travel(dt.datetime(2030, 6, 14, 15, 1, tzinfo=dt.UTC)):  # 17:01 Berlin
+        login(client, coach)  # the session of today has expired by then
+        refused = client.post(survey_url(survey, "remind"))
+        assert refused.status_code == 400
+        text = refused.get_data(as_text=True)
+        assert "closing time, Friday 14 June 2030, 17:00 (Europe/Berlin), has passed" in text
+        assert "Nothing was sent." in text
+        test = client.post(survey_url(survey, "test-invitation"))
+        assert test.status_code == 400 and "has passed" in test.get_data(as_text=True)
+        opening = client.post(survey_url(later, "open"))
+        assert opening.status_code == 400
+        assert "The planned closing time has passed" in opening.get_data(as_text=True)
+    assert count(OutboxMessage) == before
+    db.session.expire_all()
+    assert survey.reminder_rounds == 0 and later.state == "draft"
+    login(client, coach)
+    assert client.post(survey_url(survey, "close")).status_code == 302
+    closed = client.post(survey_url(survey, "test-invitation"))
+    assert closed.status_code == 400 and "This survey is closed" in closed.get_data(as_text=True)
+    assert count(OutboxMessage) == before
+
+
+def test_a_queued_reminder_is_not_sent_once_the_survey_closed(client, partnership):
+    instrument = make_instrument(partnership)
+    make_stakeholders(partnership, 1, 1)
+    survey = make_survey(partnership, instrument)
+    client.post(survey_url(survey, "open"))
+    deliver(client.application)
+    client.post(survey_url(survey, "remind"))
+    client.post(survey_url(survey, "close"))
+    assert deliver(client.application) == []
+    statuses = {m.status for m in outbox(f"remind:{survey.id}:")}
+    assert statuses == {"cancelled"}
 
 
 def test_reminders_only_while_open(client, partnership):
@@ -470,13 +529,15 @@ def test_coach_receives_a_test_invitation_with_a_preview_link(client, partnershi
     survey = make_survey(partnership, instrument)
     response = client.post(survey_url(survey, "test-invitation"))
     assert response.status_code == 302
-    [mail] = outbox(f"test-invite:{survey.id}:")
-    assert mail.to_address == coach.email
+    [row] = outbox(f"test-invite:{survey.id}:")
+    assert row.to_address == coach.email
+    [mail] = deliver(client.application)
+    assert mail.to == coach.email
     assert mail.subject.startswith("[Test] ")
     preview = f"{BASE}/partnerships/{partnership.id}/instruments/{instrument.id}/preview?version=1"
-    assert preview in mail.body_text
-    assert "/s/" not in mail.body_text
-    assert "Friday 14 June 2030, 17:00 (Europe/Berlin)" in mail.body_text
+    assert preview in mail.text
+    assert "/s/" not in mail.text
+    assert "Friday 14 June 2030, 17:00 (Europe/Berlin)" in mail.text
     assert count(Invitation) == 0
     db.session.expire_all()
     assert survey.state == "draft"
@@ -518,7 +579,7 @@ def test_participation_folds_small_segments_with_complementary_suppression(clien
     # Every segment of B is small: all of it is folded, nothing is shown on its own.
     assert org_b["by_function"]["rows"] == [] and org_b["by_function"]["other"]["invited"] == 3
 
-    page = client.get(survey_url(survey)).get_data(as_text=True)
+    page = text_of(client.get(survey_url(survey)).get_data(as_text=True))
     assert "Other (small groups)" in page and "Sales, Finance" in page
     assert "<td>Sales</td>" not in page and "<td>Finance</td>" not in page
     assert "<td>Operations</td>" in page
