@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.conftest import require
+from tests.environment import require
 
 CHROMIUM = os.environ.get("PARTNERSHIP_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -45,24 +45,3 @@ def page(browser, app, live_server):
     finally:
         context.close()
     assert not errors, f"browser console errors (CSP violations included): {errors}"
-
-
-def assert_accessible(page) -> None:
-    """axe-core in the page: no serious or critical violations."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
-    assert not bad, "accessibility violations on " + page.url + ":\n" + "\n".join(bad)
-
-
-def login_as(page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/partnerships")

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from partnership.extensions import db
 from partnership.outbox.services import send_pending
 from partnership.surveys.models import Answer, Cycle, Response, Survey
-from tests.e2e.conftest import assert_accessible
-from tests.factories import make_partnership, make_stakeholders, make_user
+from tests.builders.basics import make_partnership, make_stakeholders, make_user
+from tests.e2e.browser import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.surveys.models import Answer, Response
-from tests.e2e.conftest import assert_accessible
-from tests.integration.test_taking import open_survey
+from tests.builders.taking import open_survey
+from tests.e2e.browser import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 

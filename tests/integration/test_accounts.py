@@ -9,7 +9,7 @@ from partnership.accounts.models import LoginThrottle, User
 from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.outbox.models import OutboxMessage
-from tests.factories import PASSWORD, login, make_user
+from tests.builders.basics import PASSWORD, login, make_user
 from tests.mail import RESET_TOKEN, deliver
 
 

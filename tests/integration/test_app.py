@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from partnership import create_app
-from tests.factories import login, make_user
+from tests.builders.basics import login, make_user
 
 
 def test_production_refuses_to_start_without_secret_key(migrated):

@@ -13,9 +13,9 @@ from partnership.instruments.models import Instrument, Item
 from partnership.kpis.models import Kpi
 from partnership.partnerships.models import Partnership, Stakeholder
 from partnership.surveys.models import Comment, Cycle
-from tests.factories import login, make_partnership, make_user
-from tests.integration.test_isolation import _url, id_rules
-from tests.world import build_children
+from tests.builders.basics import login, make_partnership, make_user
+from tests.builders.world import build_children
+from tests.routes import id_rules, rule_url
 
 RLO = "\u202e"
 EVIL = f"abc{RLO}gnp.exe"
@@ -125,7 +125,7 @@ def test_every_page_isolates_user_text(app):
     client = app.test_client()
     login(client, coach)
     with app.test_request_context():
-        urls = [_url(rule, ids) for rule, _ in id_rules(app) if "GET" in rule.methods]
+        urls = [rule_url(rule, ids) for rule, _ in id_rules(app) if "GET" in rule.methods]
         urls += [url_for("partnerships.index")]
     seen = 0
     problems: dict[str, list[str]] = {}

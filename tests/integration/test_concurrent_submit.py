@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.surveys.models import Answer, Response
-from tests.integration.test_taking import full_answers, open_survey
+from tests.builders.taking import full_answers, open_survey
 
 pytestmark = pytest.mark.xdist_group("live")
 

@@ -20,8 +20,8 @@ from partnership.results.services import close_survey
 from partnership.surveys import services
 from partnership.surveys.emails import INVITATION
 from partnership.surveys.models import Invitation, InvitationToken, Response, hash_token
-from tests.factories import make_partnership, make_stakeholders, make_user
-from tests.integration.test_surveys import add_stakeholder, make_instrument, make_survey
+from tests.builders.basics import make_partnership, make_stakeholders, make_user
+from tests.builders.surveys import add_stakeholder, make_instrument, make_survey
 from tests.mail import RESET_TOKEN, SURVEY_TOKEN, deliver, parts
 
 BASE = "http://localhost"

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from partnership.extensions import db
 from partnership.results.models import Snapshot
 from partnership.surveys.models import Survey
-from tests.factories import text_of
+from tests.builders.basics import text_of
 
 
 def test_demo_loads_a_living_dashboard_and_prints_working_links(app, runner):

@@ -19,7 +19,7 @@ from partnership.instruments.services import (
 )
 from partnership.models import metadata
 from partnership.partnerships.models import Membership
-from tests.factories import login, make_partnership, make_user
+from tests.builders.basics import login, make_partnership, make_user
 
 PULSE = "quarterly-pulse"
 

@@ -15,14 +15,9 @@ from partnership.partnerships.models import Membership
 from partnership.results import services as results_services
 from partnership.results.services import close_survey
 from partnership.surveys.models import Cycle
-from tests.factories import login, make_partnership, make_user, text_of
-from tests.integration.test_results_builders import (
-    csv_sections,
-    hand_example,
-    read_csv,
-    read_xlsx,
-    schema_errors,
-)
+from tests.builders.basics import login, make_partnership, make_user, text_of
+from tests.builders.results import hand_example
+from tests.readers import csv_sections, read_csv, read_xlsx, schema_errors
 
 SHARED = {
     "name": "On-time joint deliveries",

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 from partnership.cli import alembic_config
 from partnership.db import normalise_url
 from partnership.models import metadata
-from tests.conftest import (
+from tests.environment import (
     PG_DEFAULT,
     create_pg_database,
     drop_pg_database,

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.partnerships.models import Membership, Partnership, Stakeholder
-from tests.factories import login, make_partnership, make_stakeholders, make_user
+from tests.builders.basics import login, make_partnership, make_stakeholders, make_user
 
 FORM = {
     "name": "Nordlicht × São Paulo Devices",
@@ -175,7 +175,7 @@ def test_erasing_a_stakeholder_removes_invitations_and_emails_but_keeps_anonymou
     from partnership.outbox.services import enqueue
     from partnership.surveys.emails import INVITATION, REMINDER
     from partnership.surveys.models import Answer, Invitation, InvitationToken, Response
-    from tests.world import build_children
+    from tests.builders.world import build_children
 
     coach = make_user()
     partnership = make_partnership(coach)

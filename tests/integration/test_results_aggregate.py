@@ -19,13 +19,8 @@ from partnership.scoring import (
     score_survey,
     survey_input_from_responses,
 )
-from tests.factories import make_partnership
-from tests.integration.test_results_builders import (
-    invite,
-    make_instrument,
-    make_survey,
-    respond,
-)
+from tests.builders.basics import make_partnership
+from tests.builders.results import invite, make_instrument, make_survey, respond
 
 DIMS = ("cultural", "market", "execution")
 SEGMENTS = [

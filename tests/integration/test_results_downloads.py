@@ -11,8 +11,9 @@ from partnership.extensions import db
 from partnership.partnerships.models import Membership
 from partnership.results.models import ApiToken
 from partnership.surveys.models import hash_token
-from tests.factories import login, make_partnership, make_user
-from tests.integration.test_results_builders import close, hand_example, read_csv, read_xlsx
+from tests.builders.basics import login, make_partnership, make_user
+from tests.builders.results import close, hand_example
+from tests.readers import read_csv, read_xlsx
 
 TOKEN_IN_PAGE = re.compile(r'<pre class="token-value"[^>]*><code>([A-Za-z0-9_-]{40,})</code>')
 

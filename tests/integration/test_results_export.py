@@ -18,18 +18,17 @@ from partnership.partnerships.models import Membership
 from partnership.results import services
 from partnership.results.models import AccessLog, Snapshot
 from partnership.surveys.models import Comment, Survey
-from tests.factories import login, make_partnership, make_user
-from tests.integration.test_results_builders import (
+from tests.builders.basics import login, make_partnership, make_user
+from tests.builders.results import (
     HAND_B,
     close,
     hand_example,
     invite,
     make_instrument,
     make_survey,
-    read_csv,
-    read_xlsx,
     respond,
 )
+from tests.readers import read_csv, read_xlsx
 
 T_975_DF10 = 2.228138851986274  # Student t quantile t(0.975, df = 10), from any t table
 

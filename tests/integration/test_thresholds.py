@@ -16,8 +16,8 @@ from partnership.partnerships.models import Membership, Partnership
 from partnership.results.services import current_snapshot, settings_for
 from partnership.scoring import Settings
 from partnership.surveys.models import Survey
-from tests.factories import login, make_partnership, make_user
-from tests.integration.test_results_builders import close, hand_example
+from tests.builders.basics import login, make_partnership, make_user
+from tests.builders.results import close, hand_example
 
 
 def _url(partnership: Partnership, suffix: str = "") -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from partnership.accounts.models import User
 from partnership.errors import Refused
 from partnership.extensions import db
-from tests.factories import make_user
+from tests.builders.basics import make_user
 
 
 def _other_writer_can_start() -> bool:

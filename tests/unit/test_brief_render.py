@@ -383,7 +383,7 @@ def test_byte_identical_across_processes(pdf: bytes) -> None:
 
 def test_poppler_renders_every_page(pdf: bytes, reader: PdfReader, artifacts_dir: str) -> None:
     """The pages as pictures (test-artifacts/brief-page-NN.png), with no warning from poppler."""
-    from tests.conftest import require
+    from tests.environment import require
 
     require(shutil.which("pdftoppm") is not None, "pdftoppm", "apt-get install poppler-utils")
     path = os.path.join(artifacts_dir, "brief-sample.pdf")

@@ -31,7 +31,7 @@ def build_children(partnership) -> dict[str, object]:
         select(Stakeholder).where(Stakeholder.partnership_id == partnership.id)
     )
     if stakeholder is None:
-        from tests.factories import make_stakeholders
+        from tests.builders.basics import make_stakeholders
 
         stakeholder = make_stakeholders(partnership, 1, 0)[0]
     ids["stakeholder_id"] = stakeholder.id
