@@ -15,6 +15,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import functools
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
@@ -133,6 +134,14 @@ class Database:
         self._factory: sessionmaker[Session] | None = None
         # scoped_session takes any callable that returns a Session (typed as a sessionmaker)
         self.session: scoped_session[Session] = scoped_session(self._make_session)  # type: ignore[arg-type]
+        # `gunicorn --preload` builds the app, then forks the workers: a child must never use
+        # a connection its parent opened (SQLAlchemy, "Using Connection Pools with
+        # Multiprocessing or os.fork()"), so it starts with an empty pool of its own.
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose(close=False)
 
     def _make_session(self) -> Session:
         if self._factory is None:

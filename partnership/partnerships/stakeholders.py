@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from partnership.extensions import db
@@ -60,6 +59,9 @@ def stakeholder_counts(partnership: Partnership) -> dict[int, int]:
 
 
 def _normalise_email(raw: str) -> str:
+    """The address in its normal form; ``ValueError`` (``EmailNotValidError``) when invalid."""
+    from email_validator import validate_email  # imported on first use: workers start faster
+
     return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
 
 
@@ -78,7 +80,7 @@ def check_row(
     email = ""
     try:
         email = _normalise_email(data.email)
-    except EmailNotValidError:
+    except ValueError:
         problems.append(f"{data.email.strip() or '(empty)'!s} is not a valid email address")
     if email and is_taken(email):
         problems.append(f"{email} is already a stakeholder of this partnership")
