@@ -8,19 +8,18 @@ from typing import Any
 
 from flask import Flask, render_template
 
-from partnership.config import DEV_SECRET, defaults, instance_dir
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from partnership.config import DEV_SECRET, defaults, instance_dir, resource_dir
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then PARTNERSHIP_* environment variables, then overrides."""
     app = Flask(
         __name__,
-        template_folder=os.path.join(ROOT, "templates"),
-        instance_path=instance_dir(ROOT),
+        template_folder=resource_dir("templates"),
+        instance_path=instance_dir(),
         static_folder="static",
     )
+    os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_prefixed_env("PARTNERSHIP")
     if overrides:
@@ -29,6 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_email_kinds()
+    register_snapshot_hooks()
     register_errorhandlers(app)
     register_commands(app)
     register_security_headers(app)
@@ -70,21 +70,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
 
-    from flask import g, request
-
-    from partnership.db import reset_reading, set_reading
-
-    @app.before_request
-    def _read_only_get() -> None:
-        # GETs begin DEFERRED on SQLite so reading never waits for a writer's lock.
-        g._pp_reading = set_reading(request.method in ("GET", "HEAD", "OPTIONS"))
-
-    @app.teardown_request
-    def _reset_read_only(_exc: BaseException | None) -> None:
-        token = g.pop("_pp_reading", None)
-        if token is not None:
-            reset_reading(token)
-
 
 def register_blueprints(app: Flask) -> None:
     from partnership.accounts.views import bp as accounts_bp
@@ -118,6 +103,12 @@ def register_email_kinds() -> None:
     import partnership.accounts.emails  # noqa: F401 - account.password_reset
     import partnership.governance.emails  # noqa: F401 - governance.playback, .action_overdue
     import partnership.surveys.emails  # noqa: F401 - survey.invitation, .reminder, .test_invitation
+
+
+def register_snapshot_hooks() -> None:
+    """What other domains do inside the close and re-score use cases, in their transaction
+    (partnership.results.services.on_snapshot)."""
+    import partnership.governance.issues  # noqa: F401 - issues from red signals and escalations
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -200,7 +191,7 @@ CSP = (
 
 def register_security_headers(app: Flask) -> None:
     @app.after_request
-    def _headers(response):  # type: ignore[no-untyped-def]
+    def _headers(response):
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -215,7 +206,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["LEVELS"] = LEVELS
 
-    def partnership_nav(partnership):  # type: ignore[no-untyped-def]
+    def partnership_nav(partnership):
         """Links of the partnership's sub-navigation, from the blueprints that are registered."""
         from flask import url_for
 

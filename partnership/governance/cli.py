@@ -48,9 +48,10 @@ def advance_command(cycle_id: int | None, to: str | None, note: str, now: str | 
             click.echo(f"Cycle {cycle.id} ({cycle.label}) moved to Adapt.")
         click.echo(f"{len(moved)} cycles moved.")
         return
-    cycle = db.session.get(Cycle, cycle_id)
-    if cycle is None:
+    found = db.session.get(Cycle, cycle_id)
+    if found is None:
         raise NotFound(f"No cycle with id {cycle_id}.")
+    cycle = found
     target = to or stages.next_stage(cycle.stage) or cycle.stage
     services.move_stage(cycle, target, None, note=note, now=when)
     click.echo(f"Cycle {cycle.id} ({cycle.label}) moved to {stages.STAGE_LABELS[target]}.")

@@ -1,9 +1,10 @@
 """Issues from signals: what a closed survey's snapshot asks the steering committee to handle.
 
 ``sync_issues`` runs inside the close and the re-score use cases
-(``partnership.results.services.close_survey`` and ``rescore``), in their transaction, so every
-caller (the coach's button, `flask surveys close`, the demo, the scheduler) gets the issues with
-the snapshot, or neither.
+(``partnership.results.services.close_survey`` and ``rescore``), in their transaction, as their
+snapshot hook (``results.services.on_snapshot``; the app factory imports this module), so every caller (the
+coach's button, `flask surveys close`, the demo, the scheduler) gets the issues with the
+snapshot, or neither.
 
 Which signals: each red signal, and each escalation flag (scoring.md section 6), of the
 snapshot. A "red in two surveys running" escalation names the same rule and subject as its red
@@ -20,8 +21,7 @@ and ``is_firing``; an issue the new snapshot no longer raises is kept, marked as
 firing (its status, owner, comments and actions stay), and fires again if a later re-score
 raises it again. Each change is recorded (partnership.governance.records).
 
-This module reads only the snapshot it is given: it never imports the results services (they
-import it).
+This module reads only the snapshot it is given.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -42,6 +42,7 @@ from partnership.governance.models import MULTIPLE_AMBER, Issue
 from partnership.governance.records import SCORING_NAME, diff, record
 from partnership.results.models import Snapshot
 from partnership.results.presenters import ESCALATION_LABELS, RULE_LABELS
+from partnership.results.services import on_snapshot
 from partnership.surveys.models import Survey
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,7 @@ def _claim(values: dict[str, Any]) -> bool:
     """Insert the issue's row unless one with its key exists (flush-level; race-safe on both
     databases). True when this call created it."""
     table = Issue.__table__
+    assert isinstance(table, Table)
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
         insert(table)
@@ -281,3 +283,9 @@ def sync_issues(
     db.session.flush()
     log.info("survey %s: %d issues raised (%s)", survey.id, len(kept), how)
     return kept
+
+
+@on_snapshot
+def _on_snapshot(survey: Survey, snapshot: Snapshot, user: Any, now: dt.datetime | None) -> None:
+    """Every snapshot the close and re-score use cases freeze raises its issues."""
+    sync_issues(survey, snapshot, by=user if user is not None else SCORING_NAME, now=now)

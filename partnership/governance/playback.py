@@ -90,7 +90,7 @@ def _heard(cycle: Cycle) -> dict[str, Any]:
 
 
 def _will_do(cycle: Cycle, partnership: Partnership) -> list[dict[str, Any]]:
-    orgs = {o.id: o.name for o in partnership.organizations}
+    orgs: dict[int | None, str] = {o.id: o.name for o in partnership.organizations}
     rows = db.session.scalars(
         select(Action)
         .where(Action.cycle_id == cycle.id, Action.status != "dropped")
@@ -138,6 +138,7 @@ def recipients(cycle: Cycle) -> list[tuple[Stakeholder, int]]:
     return list(seen.values())
 
 
+@db.writes
 def publish_playback(
     cycle: Cycle, message: str, by: Any, *, base_url: str, now: dt.datetime | None = None
 ) -> Playback:

@@ -190,7 +190,7 @@ BUILTIN: tuple[Suggestion, ...] = (
         30,
     ),
 )
-BUILTIN_BY_KEY = {s.builtin_key: s for s in BUILTIN}
+BUILTIN_BY_KEY: dict[str | None, Suggestion] = {s.builtin_key: s for s in BUILTIN}
 
 
 @dataclass
@@ -226,7 +226,9 @@ def playbook(partnership: Partnership, *, include_hidden: bool = False) -> list[
             .order_by(PlaybookEntry.id)
         )
     )
-    edited = {e.builtin_key: e for e in entries if e.builtin_key is not None}
+    edited: dict[str | None, PlaybookEntry] = {
+        e.builtin_key: e for e in entries if e.builtin_key is not None
+    }
     out = []
     for builtin in BUILTIN:
         entry = edited.get(builtin.builtin_key)
@@ -270,44 +272,16 @@ def _check(data: SuggestionData) -> SuggestionData:
     )
 
 
-def _entry_for(partnership: Partnership, key: str) -> PlaybookEntry | None:
-    current = suggestion(partnership, key)
-    if current.entry_id is not None:
-        return db.session.get(PlaybookEntry, current.entry_id)
-    return None
-
-
-def save_suggestion(
-    partnership: Partnership, key: str | None, data: SuggestionData, by: Any
-) -> Suggestion:
-    """Add a suggestion of the partnership's own (``key`` None), or change one: editing a
-    built-in stores the partnership's version of it. Commits."""
-    data = _check(data)
-    if key is None:
-        entry = PlaybookEntry(partnership_id=partnership.id)
-        db.session.add(entry)
-    else:
+def _own_entry(partnership: Partnership, key: str | None) -> PlaybookEntry:
+    """The partnership's row for a suggestion: a new row of its own (``key`` None), its row
+    of an own or edited suggestion, or a new row holding its version of a built-in (a copy of
+    the built-in, flush only)."""
+    if key is not None:
         current = suggestion(partnership, key)
-        entry = _entry_for(partnership, key)
-        if entry is None:
-            entry = PlaybookEntry(partnership_id=partnership.id, builtin_key=current.builtin_key)
-            db.session.add(entry)
-    entry.title, entry.description = data.title, data.description
-    entry.rules, entry.dimensions, entry.due_days = data.rules, data.dimensions, data.due_days
-    entry.updated_by_id, entry.updated_at = actor_id(by), utcnow()
-    entry.is_hidden = bool(entry.is_hidden)
-    db.session.commit()
-    log.info("partnership %s: playbook entry %s saved", partnership.id, entry.id)
-    builtin = BUILTIN_BY_KEY.get(entry.builtin_key) if entry.builtin_key else None
-    return _from_entry(entry, builtin)
-
-
-def set_hidden(partnership: Partnership, key: str, hidden: bool, by: Any) -> None:
-    """Hide a suggestion from issues (or show it again); a built-in is hidden through the
-    partnership's version of it. Commits."""
-    current = suggestion(partnership, key)
-    entry = _entry_for(partnership, key)
-    if entry is None:
+        if current.entry_id is not None:
+            found = db.session.get(PlaybookEntry, current.entry_id)
+            assert found is not None
+            return found
         entry = PlaybookEntry(
             partnership_id=partnership.id,
             builtin_key=current.builtin_key,
@@ -316,13 +290,42 @@ def set_hidden(partnership: Partnership, key: str, hidden: bool, by: Any) -> Non
             rules=list(current.rules),
             dimensions=list(current.dimensions),
             due_days=current.due_days,
+            is_hidden=False,
         )
-        db.session.add(entry)
+    else:
+        entry = PlaybookEntry(partnership_id=partnership.id, is_hidden=False)
+    db.session.add(entry)
+    return entry
+
+
+@db.writes
+def save_suggestion(
+    partnership: Partnership, key: str | None, data: SuggestionData, by: Any
+) -> Suggestion:
+    """Add a suggestion of the partnership's own (``key`` None), or change one: editing a
+    built-in stores the partnership's version of it. Commits."""
+    data = _check(data)
+    entry = _own_entry(partnership, key)
+    entry.title, entry.description = data.title, data.description
+    entry.rules, entry.dimensions, entry.due_days = data.rules, data.dimensions, data.due_days
+    entry.updated_by_id, entry.updated_at = actor_id(by), utcnow()
+    db.session.commit()
+    log.info("partnership %s: playbook entry %s saved", partnership.id, entry.id)
+    builtin = BUILTIN_BY_KEY.get(entry.builtin_key) if entry.builtin_key is not None else None
+    return _from_entry(entry, builtin)
+
+
+@db.writes
+def set_hidden(partnership: Partnership, key: str, hidden: bool, by: Any) -> None:
+    """Hide a suggestion from issues (or show it again); a built-in is hidden through the
+    partnership's version of it. Commits."""
+    entry = _own_entry(partnership, key)
     entry.is_hidden = hidden
     entry.updated_by_id, entry.updated_at = actor_id(by), utcnow()
     db.session.commit()
 
 
+@db.writes
 def restore_builtin(partnership: Partnership, key: str) -> None:
     """Drop the partnership's version of a built-in suggestion: the built-in shows again as
     shipped. Commits."""

@@ -38,6 +38,7 @@ from partnership.scoring.format import fmt_score
 from partnership.surveys.models import CYCLE_ORDER, Cycle, Survey
 
 TOLERANCE = 1e-9
+PULSE_KEY = "quarterly-pulse"
 VERDICT_LABELS = {
     "closed": "closed",
     "not_yet": "not yet",
@@ -162,29 +163,25 @@ def baseline_for(
         survey = db.session.get(Survey, issue.survey_id)
         if survey is not None and _has_dimension(survey, dimension):
             return survey.instrument_id, survey.id, gap_threshold(survey)
-    rows = db.session.execute(
-        select(Survey, Instrument.builtin_key)
-        .join(Cycle, Cycle.id == Survey.cycle_id)
-        .join(Instrument, Instrument.id == Survey.instrument_id)
-        .where(
-            Survey.partnership_id == cycle.partnership_id,
-            Survey.state == "closed",
-            or_(
-                Cycle.starts_on < cycle.starts_on,
-                and_(Cycle.starts_on == cycle.starts_on, Cycle.id <= cycle.id),
-            ),
-        )
-        .order_by(*(c.desc() for c in CYCLE_ORDER), Survey.id)
-    ).all()
-    # the latest cycle first; inside a cycle the quarterly pulse before other lineages
-    rows.sort(
-        key=lambda r: (
-            -r[0].cycle.starts_on.toordinal(),
-            -r[0].cycle_id,
-            r[1] != "quarterly-pulse",
-            r[0].id,
-        )
+    rows = list(
+        db.session.execute(
+            select(Survey, Instrument.builtin_key)
+            .join(Cycle, Cycle.id == Survey.cycle_id)
+            .join(Instrument, Instrument.id == Survey.instrument_id)
+            .where(
+                Survey.partnership_id == cycle.partnership_id,
+                Survey.state == "closed",
+                or_(
+                    Cycle.starts_on < cycle.starts_on,
+                    and_(Cycle.starts_on == cycle.starts_on, Cycle.id <= cycle.id),
+                ),
+            )
+            .order_by(*(c.desc() for c in CYCLE_ORDER), Survey.id)
+        ).tuples()
     )
+    # the latest cycle first (the query's order); inside a cycle the quarterly pulse first
+    rows.sort(key=lambda r: r[1] != PULSE_KEY)
+    rows.sort(key=lambda r: (r[0].cycle.starts_on, r[0].cycle_id), reverse=True)
     for survey, _key in rows:
         if _has_dimension(survey, dimension):
             return survey.instrument_id, survey.id, gap_threshold(survey)
@@ -206,7 +203,7 @@ def gap_progress(action: Action) -> GapProgress | None:
     baseline = None
     if baseline_survey is not None:
         baseline, label = _point(baseline_survey, action.dimension)
-        after = baseline_survey.cycle
+        after: Cycle | None = baseline_survey.cycle
     else:
         after = db.session.get(Cycle, action.cycle_id)
     assert after is not None

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 
 from partnership.accounts.models import User
-from partnership.db import utcnow
+from partnership.db import affected_rows, utcnow
 from partnership.errors import Conflict, NotFound, Refused
 from partnership.extensions import db
 from partnership.governance import stages
@@ -130,9 +130,10 @@ def _owner(
     return organization_id, user_id
 
 
-def _names(partnership: Partnership) -> tuple[dict[int, str], dict[int, str]]:
-    orgs = {o.id: o.name for o in partnership.organizations}
-    people = {p.user_id: p.name for p in owners(partnership)}
+def _names(partnership: Partnership) -> tuple[dict[int | None, str], dict[int | None, str]]:
+    """Names of the partnership's organizations and members by id (None: nobody)."""
+    orgs: dict[int | None, str] = {o.id: o.name for o in partnership.organizations}
+    people: dict[int | None, str] = {p.user_id: p.name for p in owners(partnership)}
     return orgs, people
 
 
@@ -145,6 +146,7 @@ def _partnership(row: Any) -> Partnership:
 # --- cycles: dates and stages ---------------------------------------------------------------
 
 
+@db.writes
 def set_cycle_dates(cycle: Cycle, starts_on: dt.date, ends_on: dt.date, by: Any) -> None:
     """Change a cycle's first and last day (its order among cycles follows them). Commits."""
     if ends_on < starts_on:
@@ -162,6 +164,7 @@ def set_cycle_dates(cycle: Cycle, starts_on: dt.date, ends_on: dt.date, by: Any)
     db.session.commit()
 
 
+@db.writes
 def move_stage(
     cycle: Cycle, to: str, by: Any, *, note: str = "", now: dt.datetime | None = None
 ) -> None:
@@ -189,12 +192,14 @@ def move_stage(
             + (f" Or give the note: {check.note}" if check.note_required else "")
         )
     before = cycle.stage
-    won = db.session.execute(
-        update(Cycle)
-        .where(Cycle.id == cycle.id, Cycle.stage == before)
-        .values(stage=to, stage_changed_at=now, stage_overdue_at=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    won = affected_rows(
+        db.session.execute(
+            update(Cycle)
+            .where(Cycle.id == cycle.id, Cycle.stage == before)
+            .values(stage=to, stage_changed_at=now, stage_overdue_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if not won:
         db.session.rollback()
         raise Conflict("The cycle moved in the meantime; reload the page.")
@@ -215,6 +220,7 @@ def move_stage(
     log.info("cycle %s moved from %s to %s", cycle.id, before, to)
 
 
+@db.writes
 def set_stage_days(partnership: Partnership, days: dict[str, int | None], by: Any) -> None:
     """The partnership's target days per stage (1..365; empty means the default). Commits."""
     stored: dict[str, int] = {}
@@ -275,6 +281,7 @@ class IssueData:
     owner_user_id: int | None = None
 
 
+@db.writes
 def raise_issue(cycle: Cycle, data: IssueData, by: Any) -> Issue:
     """A coach raises an issue by hand in a cycle. Commits."""
     partnership = _partnership(cycle)
@@ -306,6 +313,7 @@ def raise_issue(cycle: Cycle, data: IssueData, by: Any) -> Issue:
     return issue
 
 
+@db.writes
 def assign_issue(issue: Issue, organization_id: int | None, user_id: int | None, by: Any) -> None:
     """Set the issue's owner organization and person. Commits."""
     partnership = _partnership(issue)
@@ -333,6 +341,7 @@ def assign_issue(issue: Issue, organization_id: int | None, user_id: int | None,
     db.session.commit()
 
 
+@db.writes
 def _set_status(
     row: Issue | Action, status: str, reason: str, by: Any, labels: dict[str, str], what: str
 ) -> None:
@@ -361,10 +370,11 @@ def _set_status(
     db.session.commit()
 
 
-def _subject(row: Issue | Action) -> dict[str, int]:
+def _subject(row: Issue | Action) -> dict[str, Any]:
     return {"issue_id": row.id} if isinstance(row, Issue) else {"action_id": row.id}
 
 
+@db.writes
 def _append(row: Issue | Action, kind: str, body: str, by: Any, what: str) -> GovernanceEvent:
     """A comment on an issue or a progress note on an action, in its record. Commits."""
     text = _clean(body, TEXT_MAX, what, "body")
@@ -385,6 +395,7 @@ def comment_on_issue(issue: Issue, body: str, by: Any) -> GovernanceEvent:
     return _append(issue, "comment", body, by, "Comment")
 
 
+@db.writes
 def record_decision(issue: Issue, decision: str, by: Any) -> None:
     """Record the committee's decision on the issue (it counts, like an action, for the move
     to communicate). Commits."""
@@ -458,6 +469,7 @@ def _check_due(due_on: dt.date | None, cycle: Cycle) -> dt.date | None:
     return due_on
 
 
+@db.writes
 def create_action(
     cycle: Cycle,
     data: ActionData,
@@ -514,6 +526,7 @@ def create_action(
     return action
 
 
+@db.writes
 def action_from_suggestion(
     issue: Issue, key: str, by: Any, *, now: dt.datetime | None = None
 ) -> Action:
@@ -545,6 +558,7 @@ def action_from_suggestion(
     )
 
 
+@db.writes
 def update_action(action: Action, data: ActionData, by: Any) -> None:
     """Change an action's title, description, dimension, owner and due date. Commits."""
     partnership = _partnership(action)
@@ -715,6 +729,7 @@ def _check_lesson(data: LessonData) -> LessonData:
     )
 
 
+@db.writes
 def add_lesson(cycle: Cycle, data: LessonData, by: Any) -> Lesson:
     """Write down a lesson of the cycle. Commits."""
     data = _check_lesson(data)
@@ -738,6 +753,7 @@ def add_lesson(cycle: Cycle, data: LessonData, by: Any) -> Lesson:
     return lesson
 
 
+@db.writes
 def update_lesson(lesson: Lesson, data: LessonData, by: Any) -> None:
     """Change a lesson. Commits."""
     data = _check_lesson(data)
@@ -876,6 +892,7 @@ class Flagged:
     emails: int
 
 
+@db.writes
 def flag_overdue(*, now: dt.datetime | None = None) -> Flagged:
     """Flag what became overdue, once: a cycle stage past its target days (recorded on the
     cycle), an open or in-progress action past its due date (recorded on the action; its

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from partnership.db import reading, utcnow
+from partnership.db import utcnow
 from partnership.errors import Refused
 from partnership.extensions import db
 from partnership.governance import services, stages
@@ -18,66 +18,14 @@ from partnership.governance.issues import _claim, raised_by
 from partnership.governance.models import Action, GovernanceEvent, Issue
 from partnership.governance.progress import gap_progress
 from partnership.outbox.models import OutboxMessage
-from partnership.partnerships.services import current_thresholds, save_thresholds
+from partnership.partnerships.thresholds import current_thresholds, save_thresholds
 from partnership.results.services import close_survey, current_snapshot, rescore
 from partnership.surveys.models import Cycle, Survey
-from tests.factories import make_partnership, make_user
-from tests.integration.test_migrations import empty_db  # noqa: F401 - fixture
-from tests.integration.test_results_pages import (
-    ATTITUDES,
-    build_closed_survey,
-    make_pulse_instrument,
-)
+from tests.builders.basics import make_partnership, make_user
+from tests.builders.governance import CLOSED_AT, close_quarter, expected_keys, issue_keys
+from tests.builders.pulse import build_closed_survey, make_pulse_instrument
 
-NOW = dt.datetime(2026, 5, 20, 9, 0, tzinfo=dt.UTC)
-
-
-def close_quarter(
-    partnership, label: str, *, seed: int = 7, shift: float = 0.0, attitudes=None, when=NOW
-):  # type: ignore[no-untyped-def]
-    """A pulse survey of the quarter with answers, closed through the one close use case."""
-    pulse = make_pulse_instrument(partnership)
-    if attitudes is not None:
-        saved = {k: dict(v) for k, v in ATTITUDES.items()}
-        for org, dims in attitudes.items():
-            ATTITUDES[org].update(dims)
-    try:
-        survey = build_closed_survey(
-            partnership, instrument=pulse, label=label, seed=seed, shift=shift, state="open"
-        ).survey
-    finally:
-        if attitudes is not None:
-            for org in ATTITUDES:
-                ATTITUDES[org].clear()
-                ATTITUDES[org].update(saved[org])
-    close_survey(survey, now=when)
-    return survey
-
-
-def expected_keys(survey: Survey) -> set[tuple[str, str]]:
-    data = current_snapshot(survey).data
-    keys = set()
-    for s in data["signals"]:
-        if s["severity"] == "red":
-            keys.add(
-                (
-                    s["rule"],
-                    f"dimension:{s['dimension']}"
-                    if s["dimension"]
-                    else (f"kpi:{s['kpi_id']}" if s["kpi_id"] else ""),
-                )
-            )
-    for e in data["escalations"]:
-        if e["kind"] == "multiple_amber":
-            keys.add(("MULTIPLE_AMBER", f"dimension:{e['dimension']}"))
-    return keys
-
-
-def issue_keys(cycle_id: int) -> set[tuple[str, str]]:
-    return {
-        (i.rule, i.subject)
-        for i in db.session.scalars(select(Issue).where(Issue.cycle_id == cycle_id))
-    }
+NOW = CLOSED_AT
 
 
 def test_closing_raises_exactly_the_red_signals_and_escalations_as_issues(app):
@@ -133,8 +81,8 @@ def test_the_key_is_claimed_once_even_by_two_writers_at_the_same_moment(app):
     partnership = make_partnership()
     survey = close_quarter(partnership, "2026-Q2")
     snapshot = current_snapshot(survey)
-    db.session.execute(Issue.__table__.delete())
-    db.session.commit()
+    with db.writing():
+        db.session.execute(Issue.__table__.delete())
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -143,13 +91,12 @@ def test_the_key_is_claimed_once_even_by_two_writers_at_the_same_moment(app):
 
         try:
             with app.app_context():
-                with reading():
-                    s = db.session.get(Survey, survey.id)
-                    snap = db.session.get(type(snapshot), snapshot.id)
-                    db.session.commit()  # no transaction is held while waiting
+                s = db.session.get(Survey, survey.id)
+                snap = db.session.get(type(snapshot), snapshot.id)
+                db.session.commit()  # no transaction is held while waiting
                 barrier.wait(timeout=10)
-                sync_issues(s, snap)
-                db.session.commit()
+                with db.writing():
+                    sync_issues(s, snap)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -475,53 +422,6 @@ def test_previous_cycle_follows_start_dates_not_creation(app):
     assert previous_cycle(earlier).id == custom.id
     assert previous_cycle(custom) is None
     _ = utcnow
-
-
-# --- the migration that dates existing cycles -----------------------------------------------
-
-
-def test_the_migration_dates_existing_cycles_from_their_label_or_creation(empty_db):  # noqa: F811
-    from alembic import command
-    from sqlalchemy import create_engine, text
-
-    from partnership.cli import alembic_config
-    from partnership.db import normalise_url
-
-    cfg = alembic_config(empty_db)
-    command.upgrade(cfg, "d81f3c7a6e20")
-    engine = create_engine(normalise_url(empty_db))
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO partnerships (id, name, description, timezone, functions, min_group, "
-                "thresholds, is_archived, created_at) VALUES (1, 'P', '', 'Europe/Berlin', '[]', 5, "
-                "'{}', false, CURRENT_TIMESTAMP)"
-            )
-        )
-        # 31 March 23:30 UTC is already 1 April in Berlin: the custom label falls in Q2
-        for cycle_id, label, created in (
-            (1, "2026-Q4", "2026-01-05 10:00:00+00:00"),
-            (2, "Spring review", "2026-03-31 23:30:00+00:00"),
-        ):
-            conn.execute(
-                text(
-                    "INSERT INTO cycles (id, partnership_id, label, created_at) "
-                    "VALUES (:id, 1, :label, :created)"
-                ),
-                {"id": cycle_id, "label": label, "created": created},
-            )
-    command.upgrade(cfg, "head")
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT id, starts_on, ends_on, stage FROM cycles ORDER BY id")
-        ).all()
-    engine.dispose()
-    as_text = [(r[0], str(r[1]), str(r[2]), r[3]) for r in rows]
-    assert as_text == [
-        (1, "2026-10-01", "2026-12-31", "assess"),
-        (2, "2026-04-01", "2026-06-30", "assess"),
-    ]
-    command.downgrade(cfg, "d81f3c7a6e20")
 
 
 # --- the jobs and the playback email ---------------------------------------------------------
