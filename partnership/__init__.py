@@ -73,6 +73,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from partnership.accounts.views import bp as accounts_bp
+    from partnership.governance.views import bp as governance_bp
+    from partnership.governance.views import public_bp as playback_bp
     from partnership.instruments.views import bp as instruments_bp
     from partnership.kpis.views import bp as kpis_bp
     from partnership.partnerships.views import bp as partnerships_bp
@@ -84,6 +86,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         accounts_bp,
+        governance_bp,
+        playback_bp,
         partnerships_bp,
         instruments_bp,
         surveys_bp,
@@ -230,6 +234,7 @@ PARTNERSHIP_NAV = [
     ("results", "Results", "results.overview"),
     ("trends", "Trends", "results.trends"),
     ("surveys", "Cycles & surveys", "surveys.index"),
+    ("governance", "Issues & actions", "governance.issues"),
     ("kpis", "KPIs", "kpis.index"),
     ("instruments", "Instruments", "instruments.index"),
     ("thresholds", "Thresholds", "partnerships.thresholds"),

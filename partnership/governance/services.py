@@ -242,6 +242,24 @@ def set_stage_days(partnership: Partnership, days: dict[str, int | None], by: An
     )
 
 
+def list_cycles(partnership: Partnership) -> list[Cycle]:
+    """The partnership's cycles, latest first."""
+    from partnership.surveys.services import list_cycles as cycles
+
+    return cycles(partnership)
+
+
+def open_cycles(partnership: Partnership) -> list[Cycle]:
+    """The partnership's cycles that are not done yet, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Cycle)
+            .where(Cycle.partnership_id == partnership.id, Cycle.stage != "done")
+            .order_by(*CYCLE_ORDER)
+        )
+    )
+
+
 def current_cycle(partnership: Partnership, now: dt.datetime | None = None) -> Cycle | None:
     """The cycle the partnership is in: the latest (by start date) that has started, else the
     earliest planned one."""
@@ -980,3 +998,28 @@ def advance_ready(*, now: dt.datetime | None = None, by: Any = "scheduler") -> l
             continue
         moved.append(cycle)
     return moved
+
+
+# --- what pages show ------------------------------------------------------------------------
+
+
+def dimension_choices(partnership: Partnership) -> list[tuple[str, str]]:
+    """(key, label) of the dimensions the partnership's instruments measure: the built-in
+    instruments' in catalog order (the pulse's first), then those of its own instruments."""
+    from partnership.instruments import catalog
+    from partnership.instruments.services import dimension_label, latest_version, usable_instruments
+
+    found: dict[str, str] = {}
+    for spec in catalog.BUILTIN:
+        for key in spec.dimensions:
+            found.setdefault(key, dimension_label(key))
+    for instrument in usable_instruments(partnership):
+        if instrument.partnership_id != partnership.id:
+            continue
+        try:
+            version = latest_version(instrument)
+        except LookupError:
+            continue
+        for key in version.dimensions or []:
+            found.setdefault(key, dimension_label(key, version))
+    return list(found.items())

@@ -14,8 +14,8 @@ unless its guard holds:
 - to **done**: at least one lesson of the cycle, or an explicit "no lessons" note.
 
 Each stage has target days (partnership setting ``stage_days``, defaults below), counted in the
-partnership's time zone: assess from the cycle's start date (or the day the cycle was created,
-when later), every other stage from the day it began. A stage is overdue the day after its
+partnership's time zone: assess from the cycle's first day (a cycle created late is late), every
+other stage from the day it began. A stage is overdue the day after its
 deadline; done is never overdue.
 """
 
@@ -76,10 +76,9 @@ def local_today(partnership: Partnership, now: dt.datetime) -> dt.date:
 
 def stage_began_on(cycle: Cycle, partnership: Partnership) -> dt.date:
     """The day (partnership's time zone) the cycle's current stage began to count."""
-    began = cycle.stage_changed_at.astimezone(zone(partnership.timezone)).date()
     if cycle.stage == "assess":
-        return max(cycle.starts_on, began)
-    return began
+        return cycle.starts_on
+    return cycle.stage_changed_at.astimezone(zone(partnership.timezone)).date()
 
 
 def stage_deadline(cycle: Cycle, partnership: Partnership) -> dt.date | None:

@@ -5,6 +5,7 @@ from flask_login import login_required
 
 from partnership.accounts.session import current_account
 from partnership.forms import attach_error, choices
+from partnership.governance import views as governance_views
 from partnership.partnerships import services
 from partnership.partnerships import stakeholders as stakeholder_services
 from partnership.partnerships import thresholds as threshold_services
@@ -85,6 +86,7 @@ def show(partnership_id: int):
         threshold_overrides=sum(
             row.is_override for row in threshold_services.current_thresholds(partnership).values()
         ),
+        **governance_views.status_panel(partnership),
     )
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from partnership.accounts.session import current_account
 from partnership.errors import Refused
 from partnership.extensions import db
+from partnership.governance import views as governance_views
 from partnership.instruments.catalog import render_text
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.partnerships.models import Partnership
@@ -196,6 +197,7 @@ def overview(partnership_id: int):
         partnership=partnership,
         latest=latest,
         in_progress=in_progress,
+        **governance_views.status_panel(partnership),
         access_log_url=_link("downloads.access_log", partnership_id=partnership.id),
         api_tokens_url=_link("downloads.api_tokens", partnership_id=partnership.id),
     )

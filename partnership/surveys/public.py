@@ -102,17 +102,26 @@ def _message(kind: str, status: int, **values):
     return response, status
 
 
-def _refusal(result: taking.LinkResult):
-    """The page for a link that cannot be used now; None when the result is not a refusal."""
+def link_refusal(result: taking.LinkResult | None, token: str = ""):
+    """The page for a link that cannot be used now; None when the result is not a refusal.
+    Once the survey has closed, the "already answered" and "closed" pages lead on to the
+    results playback of the same link."""
+    if result is None:
+        return None
+    playback = (
+        url_for("playback.stakeholder_playback", token=token)
+        if token and result.after_close
+        else None
+    )
     if result.status == "invalid":
         return _message("invalid", 404)
     if result.status == "throttled":
         body, status = _message("throttled", 429, wait_seconds=result.wait_seconds)
         return body, status, {"Retry-After": str(result.wait_seconds)}
     if result.status == "used":
-        return _message("used", 409 if request.method == "POST" else 200)
+        return _message("used", 409 if request.method == "POST" else 200, playback_url=playback)
     if result.status == "closed":
-        return _message("closed", 410, closed_on=result.closed_on)
+        return _message("closed", 410, closed_on=result.closed_on, playback_url=playback)
     return None
 
 
@@ -150,14 +159,14 @@ def survey(token: str):
     # HEAD (mail scanners send it) is a GET without a body: it reads and consumes nothing.
     if request.method in ("GET", "HEAD"):
         result = taking.open_link(token, ip=_ip())
-        return _refusal(result) or _survey_page(result, token, 200)
+        return link_refusal(result, token) or _survey_page(result, token, 200)
     if not _link_form("survey", token).validate():
         result = taking.open_link(token, ip=_ip(), kept=request.form, notice=UNVERIFIED)
-        return _refusal(result) or _survey_page(result, token, 400)
+        return link_refusal(result, token) or _survey_page(result, token, 400)
     result = taking.submit(token, request.form, ip=_ip())
     if result.status == "submitted":
         return redirect(url_for("take.thanks"), code=303)
-    return _refusal(result) or _survey_page(result, token, 400)
+    return link_refusal(result, token) or _survey_page(result, token, 400)
 
 
 @bp.get("/s/thanks")
@@ -172,9 +181,9 @@ def opt_out(token: str):
         if result.status == "opted_out":
             assert result.page is not None
             return render_template("take/opt_out.html", done=True, **result.page)
-        return _refusal(result)
+        return link_refusal(result, token)
     result = taking.opt_out_page(token, ip=_ip())
-    refusal = _refusal(result)
+    refusal = link_refusal(result, token)
     if refusal is not None:
         return refusal
     assert result.page is not None

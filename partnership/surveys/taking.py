@@ -220,13 +220,15 @@ class LinkResult:
     says when, in the partnership's time zone), "throttled" (`wait_seconds`), "invalid_answers"
     (the page again with `page` holding the kept answers and the messages), "submitted",
     "opt_out" (confirm opting out; `page` has the partnership name and whether it is already
-    done), "opted_out".
+    done), "opted_out". `after_close`: the survey has closed, so the link also leads to the
+    results playback (`/s/<token>/playback`).
     """
 
     status: str
     page: dict[str, Any] | None = None
     closed_on: str = ""
     wait_seconds: int = 0
+    after_close: bool = False
 
 
 @dataclass
@@ -423,6 +425,13 @@ def _resolve(token: str, ip: str | None) -> tuple[LinkResult | None, Link | None
     return None, link
 
 
+def resolve_link(token: str, ip: str | None) -> tuple[LinkResult | None, Link | None]:
+    """A personal link's invitation, survey and partnership, or the refusal (an unknown token,
+    counted against the client; a blocked client), for pages other than the survey that a
+    link leads to (the results playback). Reads only, apart from counting unknown tokens."""
+    return _resolve(token, ip)
+
+
 def _read_only() -> None:
     """A GET only reads: on PostgreSQL run it in autocommit, which saves the BEGIN and
     ROLLBACK round trips. (SQLite reads already begin DEFERRED, see partnership.db.)
@@ -435,11 +444,16 @@ def _gate(link: Link, now: dt.datetime) -> LinkResult | None:
     """Refuse a link whose survey is not open yet, that was used, or whose survey closed."""
     if link.state not in ("open", "closed"):
         return LinkResult("invalid")
+    after_close = link.state == "closed"
     if link.is_used:
-        return LinkResult("used")
+        return LinkResult("used", after_close=after_close)
     closed = link.closed_since(now)
     if closed is not None:
-        return LinkResult("closed", closed_on=format_in_zone(closed, link.partnership.timezone))
+        return LinkResult(
+            "closed",
+            closed_on=format_in_zone(closed, link.partnership.timezone),
+            after_close=after_close,
+        )
     return None
 
 

@@ -11,6 +11,7 @@ from flask_login import login_required
 from partnership.accounts.session import current_account
 from partnership.errors import Refused
 from partnership.forms import attach_error, choices
+from partnership.governance import views as governance_views
 from partnership.instruments import services as instrument_services
 from partnership.partnerships.models import LEVELS, Partnership
 from partnership.partnerships.services import (
@@ -118,7 +119,13 @@ def cycle(partnership_id: int, cycle_id: int):
     partnership = get_partnership_or_404(current_account(), partnership_id)
     cycle = _cycle_or_404(partnership, cycle_id)
     rows = [(s, services.survey_instrument(s)[0], services.participation(s)) for s in cycle.surveys]
-    return render_template("surveys/cycle.html", partnership=partnership, cycle=cycle, surveys=rows)
+    return render_template(
+        "surveys/cycle.html",
+        partnership=partnership,
+        cycle=cycle,
+        surveys=rows,
+        **governance_views.cycle_panel(partnership, cycle),
+    )
 
 
 # --- planning surveys ---------------------------------------------------------------------
@@ -163,6 +170,7 @@ def _render_survey_form(partnership, cycle, form, survey):
         survey=survey,
         instruments=instruments,
         levels=LEVELS,
+        gov=governance_views.previous_lessons(cycle),
     ), (400 if request.method == "POST" else 200)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from partnership.db import utcnow
 from partnership.extensions import db
+from partnership.governance.models import Action, Issue, Lesson
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.kpis.models import Kpi, KpiValue
 from partnership.partnerships.models import Stakeholder
@@ -87,8 +88,24 @@ def build_children(partnership) -> dict[str, object]:
         partnership_id=partnership.id, name="w", token_hash=hash_token(new_token()), prefix="w"
     )
     db.session.add_all([snapshot, token])
+    db.session.flush()
+    issue = Issue(
+        partnership_id=partnership.id,
+        cycle_id=cycle.id,
+        source="manual",
+        title="World issue",
+        severity="red",
+    )
+    lesson = Lesson(partnership_id=partnership.id, cycle_id=cycle.id, what_happened="World lesson")
+    db.session.add_all([issue, lesson])
+    db.session.flush()
+    action = Action(partnership_id=partnership.id, cycle_id=cycle.id, issue_id=issue.id, title="W")
+    db.session.add(action)
     db.session.commit()
     ids.update(
+        issue_id=issue.id,
+        action_id=action.id,
+        lesson_id=lesson.id,
         instrument_id=instrument.id,
         version_id=version.id,
         item_id=item.id,
