@@ -22,7 +22,9 @@ def shot(page, artifacts_dir: str, name: str) -> None:  # type: ignore[no-untype
     page.screenshot(path=os.path.join(artifacts_dir, name), full_page=True)
 
 
-def test_from_the_quarters_issues_to_an_owned_action_and_on_to_communicate(page, app, artifacts_dir):
+def test_from_the_quarters_issues_to_an_owned_action_and_on_to_communicate(
+    page, app, artifacts_dir
+):
     coach = make_user(email="coach.governance@example.org", name="Rita Conceição")
     partnership = make_partnership(
         coach, name="Lumen × Müller", org_a_name="Lumen Software", org_b_name="Müller Fertigung"
@@ -40,7 +42,9 @@ def test_from_the_quarters_issues_to_an_owned_action_and_on_to_communicate(page,
     # the cycle page: stage bar, guard, issues
     page.goto(f"{base}/cycles/{cycle_id}")
     page.get_by_role("heading", name="This cycle's turn").wait_for()
-    assert page.locator(".stage-bar li[aria-current='step']").inner_text().strip().startswith("Assess")
+    assert (
+        page.locator(".stage-bar li[aria-current='step']").inner_text().strip().startswith("Assess")
+    )
     assert_accessible(page)
     page.get_by_role("button", name="Move to Adapt").click()
     page.get_by_text("Cycle 2026-Q2 moved to Adapt.").wait_for()
@@ -55,7 +59,9 @@ def test_from_the_quarters_issues_to_an_owned_action_and_on_to_communicate(page,
     page.get_by_role("heading", name="Suggested interventions").wait_for()
     assert_accessible(page)
     shot(page, artifacts_dir, "governance-issue.png")
-    page.get_by_role("button", name="Make it an action: Joint team with shared objectives").click()
+    page.get_by_role(
+        "button", name="Make it an action for “Joint team with shared objectives”"
+    ).click()
     page.get_by_text("Action created from the suggestion.").wait_for()
     assert page.get_by_label("Title").input_value() == "Joint team with shared objectives"
     page.get_by_label("Owner organization").select_option(label="Müller Fertigung")
@@ -74,14 +80,19 @@ def test_from_the_quarters_issues_to_an_owned_action_and_on_to_communicate(page,
     # the other red issues get a decision each; then the cycle moves on
     for issue in others:
         page.goto(f"{base}/issues/{issue.id}")
-        page.get_by_label("Decision").fill("Accepted for this quarter; revisit in Q3.")
+        page.get_by_role("textbox", name="Decision").fill(
+            "Accepted for this quarter; revisit in Q3."
+        )
         page.get_by_role("button", name="Record the decision").click()
         page.get_by_text("Decision recorded.").wait_for()
     page.goto(f"{base}/cycles/{cycle_id}")
     page.get_by_role("button", name="Move to Communicate").click()
     page.get_by_text("Cycle 2026-Q2 moved to Communicate.").wait_for()
-    assert page.locator(".stage-bar li[aria-current='step']").inner_text().strip().startswith(
-        "Communicate"
+    assert (
+        page.locator(".stage-bar li[aria-current='step']")
+        .inner_text()
+        .strip()
+        .startswith("Communicate")
     )
     assert_accessible(page)
     shot(page, artifacts_dir, "governance-cycle.png")
