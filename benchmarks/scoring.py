@@ -325,18 +325,15 @@ def run(kind: str, sizes: list[int], rounds: int) -> int:
                 f"({sum(sizes)} respondents, {sum(sizes) * ITEMS} answers), best of {rounds}"
             )
 
+            # both run on the app's engine: on PostgreSQL without JIT (partnership.db)
             def floor(survey) -> list:  # type: ignore[no-untyped-def]
                 params = {"s": survey.id}
                 if dialect == "sqlite":
                     params["lo"], params["hi"] = db.session.execute(SPAN_SQL, params).one()
-                else:  # a plan this cheap is not worth JIT-compiling (tens of ms)
-                    db.session.execute(text("SET LOCAL jit = off"))
                 return [tuple(r) for r in db.session.execute(floor_statement, params)]
 
             explain = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
             params = {"s": surveys[-1].id, "lo": 0, "hi": 0}
-            if dialect == "postgresql":
-                db.session.execute(text("SET LOCAL jit = off"))  # as when it runs
             plan = db.session.execute(text(explain + floor_sql(dialect, first_item)), params)
             print("floor plan: " + "; ".join(str(r[-1]).strip() for r in plan))
             db.session.commit()

@@ -39,7 +39,6 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
-    text,
     union_all,
 )
 
@@ -374,10 +373,6 @@ def _answer_aggregates(
         if span[0] is None:
             return (), ()
         params.update(first_rowid=span[0], last_rowid=span[1])
-    elif dialect == "postgresql":
-        # PostgreSQL would JIT-compile this statement on its cost estimate alone; compiling
-        # costs more than running it (tens of milliseconds), so not within this transaction
-        db.session.execute(text("SET LOCAL jit = off"))
     rows = db.session.execute(plan.statement, params).all()
     if not rows:
         return (), ()
