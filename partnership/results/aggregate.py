@@ -358,19 +358,20 @@ def _answer_aggregates(
     """
     import numpy as np  # here, not at the top: web workers start without NumPy
 
-    plan = _plan(items, ids, db.session.get_bind().dialect.name)
+    dialect = db.session.get_bind().dialect.name
+    plan = _plan(items, ids, dialect)
     if plan is None:
         return (), ()
     pack = plan.pack
     params: dict[str, int] = {"survey_id": survey.id}
-    dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
+        rowid = literal_column("rowid", Integer)
         span = db.session.execute(
-            select(func.min(literal_column("rowid")), func.max(literal_column("rowid")))
+            select(func.min(rowid), func.max(rowid))
             .select_from(Response)
             .where(Response.survey_id == survey.id)
         ).one()
-        if span[0] is None:
+        if span[0] is None:  # no response
             return (), ()
         params.update(first_rowid=span[0], last_rowid=span[1])
     rows = db.session.execute(plan.statement, params).all()
@@ -422,7 +423,7 @@ def _answer_aggregates(
     keys = (np.arange(len(codes))[:, None] * len(segments) + seg_of_row) * slots + codes
     tally = np.bincount(keys.ravel(), minlength=len(codes) * len(segments) * slots)
     tally = tally.reshape(len(codes), len(segments), slots)[:, :, 1:]  # code 0: no answer
-    answered_items = tally.any(axis=2)
+    answered_items = np.any(tally, axis=2).tolist()
     rank = sorted(range(len(segments)), key=segments.__getitem__)
     histograms = tuple(
         ItemHistogram(
@@ -430,7 +431,7 @@ def _answer_aggregates(
         )
         for seg in rank
         for k, (index, _) in enumerate(pack.item_fields)
-        if answered_items[k, seg]
+        if answered_items[k][seg]
     )
     return tuple(persons), histograms
 

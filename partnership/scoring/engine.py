@@ -133,7 +133,10 @@ class _Data:
             for i, c in enumerate(h.counts):
                 acc[i] += c
         self._stats: dict[tuple[str, tuple[int, ...]], GroupStats] = {}  # by segment numbers
-        self._memo: dict[tuple[object, ...], Any] = {}  # (what, key, filter) -> its value
+        # what was computed for a group (filter): its stats, sizes and histograms
+        self._group_stats: dict[tuple[str, SegmentFilter], GroupStats] = {}
+        self._sizes: dict[tuple[str, str, SegmentFilter], int] = {}
+        self._counts: dict[tuple[str, SegmentFilter], tuple[int, ...]] = {}
         self.segments = sorted(
             {p.segment for p in data.persons}
             | {i.segment for i in data.invited}
@@ -143,8 +146,7 @@ class _Data:
     def stats(self, dim: str, keep: SegmentFilter) -> GroupStats:
         """The group's S, n and s, computed once per dimension and set of segments (the
         breakdowns ask for a segment's size, then for its cell)."""
-        memo = ("stats", dim, keep)
-        found = self._memo.get(memo)
+        found = self._group_stats.get((dim, keep))
         if found is None:
             groups = list(self.scores.get(dim, {}).items())
             kept = tuple(n for n, (seg, _) in enumerate(groups) if keep(seg))
@@ -153,39 +155,39 @@ class _Data:
                 found = self._stats[(dim, kept)] = weighted_group_stats(
                     pair for n in kept for pair in groups[n][1].items()
                 )
-            self._memo[memo] = found
+            self._group_stats[(dim, keep)] = found
         return found
 
     def contributing(self, dim: str, keep: SegmentFilter) -> int:
         memo = ("contributing", dim, keep)
-        if memo not in self._memo:
-            self._memo[memo] = sum(
+        if memo not in self._sizes:
+            self._sizes[memo] = sum(
                 c[0] for seg, c in self.contributors.get(dim, {}).items() if keep(seg)
             )
-        return self._memo[memo]
+        return self._sizes[memo]
 
     def counts(self, item: ItemSpec, keep: SegmentFilter) -> tuple[int, ...]:
-        memo = ("counts", item.id, keep)
-        if memo not in self._memo:
+        memo = (item.id, keep)
+        if memo not in self._counts:
             total = [0] * item.points
             for seg, counts in self.hist.get(item.id, {}).items():
                 if keep(seg):
                     for i, c in enumerate(counts):
                         total[i] += c
-            self._memo[memo] = tuple(total)
-        return self._memo[memo]
+            self._counts[memo] = tuple(total)
+        return self._counts[memo]
 
     def invited(self, keep: SegmentFilter) -> int:
-        memo = ("invited", keep)
-        if memo not in self._memo:
-            self._memo[memo] = sum(i.invited for i in self.data.invited if keep(i.segment))
-        return self._memo[memo]
+        memo = ("invited", "", keep)
+        if memo not in self._sizes:
+            self._sizes[memo] = sum(i.invited for i in self.data.invited if keep(i.segment))
+        return self._sizes[memo]
 
     def responded(self, keep: SegmentFilter) -> int:
-        memo = ("responded", keep)
-        if memo not in self._memo:
-            self._memo[memo] = sum(i.responded for i in self.data.invited if keep(i.segment))
-        return self._memo[memo]
+        memo = ("responded", "", keep)
+        if memo not in self._sizes:
+            self._sizes[memo] = sum(i.responded for i in self.data.invited if keep(i.segment))
+        return self._sizes[memo]
 
 
 #: Breakdown cells hidden in an earlier snapshot version: ("function" | "level", dimension,
