@@ -178,7 +178,8 @@ def test_overview_shows_the_latest_closed_survey_of_each_lineage_pulse_first(app
         assert fmt_score(d["J"]) in tokens
     # the most severe signals, red before amber, each with its explanation
     assert {"red", "amber"} <= {s["severity"] for s in result["signals"]}
-    section = html[html.index("Most severe signals") : html.index("</section>")]
+    start = html.index("Most severe signals")
+    section = html[start : html.index("</section>", start)]
     severities = re.findall(r'<li><span class="badge (red|amber)">', section)
     assert severities and severities == sorted(severities, key=lambda s: s != "red")
     red = next(s for s in result["signals"] if s["severity"] == "red")
