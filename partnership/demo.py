@@ -140,20 +140,24 @@ def load_demo(password: str, base_url: str = "http://127.0.0.1:5000") -> str:
                 )
         db.session.commit()
         _extend(partnership)
+        _governance_story(partnership, coach)
     lines = [
         "Demo partnership ready: " + DEMO_NAME,
         f"Coach login: email {COACH_EMAIL}  password: {password}",
     ]
-    link = survey_link(base_url)
+    link = playback_link(base_url)
     if link:
-        lines.append(f"A stakeholder's survey link (open quarter 2026-Q4): {link}")
+        lines.append(
+            f"A stakeholder's own link (quarter 2026-Q3, closed) opens the results playback: {link}"
+        )
     return "\n".join(lines)
 
 
 # The story, quarter by quarter: mean answer (1..5 scale, before reverse keying) per dimension
 # for Lumen (A) and Müller (B), and how many of each side answered. Execution and market pull
 # apart through Q2 and Q3 while Müller's participation falls; the Q3 audit finds the friction;
-# Q4 (open now) starts to recover.
+# Q4, just closed, recovers: the execution gap the joint team worked on closes, the market gap
+# narrows but not yet enough.
 _STORY = [
     (
         "2026-Q1",
@@ -192,12 +196,12 @@ _STORY = [
         "2026-Q4",
         {
             "cultural": (3.7, 3.5),
-            "market": (3.7, 3.3),
-            "execution": (3.7, 3.2),
+            "market": (3.7, 3.1),
+            "execution": (3.6, 3.3),
             "governance": (3.6, 3.4),
             "communication": (3.7, 3.4),
         },
-        (10, 8),
+        (18, 15),
     ),
 ]
 # Plan-and-execution signs that operations people of Lumen (A) and Müller (B) see recurring,
@@ -216,7 +220,8 @@ _KPIS = [
 # (value, target as it stood) per quarter, recorded before the quarter's surveys close. Q2:
 # Müller beats its unit-cost target with big batches while joint deliveries slip to 88% (the
 # local-optimization red); Q3: deliveries miss again (amber, two cycles running) and unit cost
-# (its target cut to 41) rises with the expediting; the pipeline dips. Q4 is not in yet.
+# (its target cut to 41) rises with the expediting; the pipeline dips. Q4: deliveries recover
+# to 94% (still off target: amber, two cycles running), unit cost close to its target.
 _KPI_VALUES = {
     "2026-Q1": {
         "On-time joint deliveries": (96, 95),
@@ -235,6 +240,12 @@ _KPI_VALUES = {
         "Joint pipeline value": (3_600_000, 4_000_000),
         "Sales volume": (108, 120),
         "Unit cost": (42.6, 41),
+    },
+    "2026-Q4": {
+        "On-time joint deliveries": (94, 95),
+        "Joint pipeline value": (4_050_000, 4_000_000),
+        "Sales volume": (119, 120),
+        "Unit cost": (41.4, 41),
     },
 }
 
@@ -299,8 +310,7 @@ def _extend(partnership: Partnership) -> None:
             )
         month, day = quarter_start[label]
         opened = dt.datetime(2026, month, day, 7, 0, tzinfo=dt.UTC)
-        is_open = label == "2026-Q4"
-        closed = None if is_open else opened + dt.timedelta(days=14)
+        closed = opened + dt.timedelta(days=14)
         version = latest_version(pulse)
         _run_survey(
             partnership,
@@ -451,9 +461,9 @@ _COMMENTS = (
 )
 
 
-def survey_link(base_url: str) -> str | None:
-    """A working link for one stakeholder of the open demo survey (a fresh token each run,
-    since only hashes are stored)."""
+def playback_link(base_url: str) -> str | None:
+    """A stakeholder's own link to the playback of the demo's 2026-Q3 (a fresh token each run,
+    since only hashes are stored): what an invited person reads after the quarter."""
     from partnership.surveys.emails import mint_link
     from partnership.surveys.models import Invitation, Survey
 
@@ -463,16 +473,283 @@ def survey_link(base_url: str) -> str | None:
     invitation = db.session.scalar(
         select(Invitation)
         .join(Survey, Survey.id == Invitation.survey_id)
+        .join(Cycle, Cycle.id == Survey.cycle_id)
         .where(
             Survey.partnership_id == partnership.id,
-            Survey.state == "open",
-            Invitation.is_used.is_(False),
+            Cycle.label == "2026-Q3",
+            Survey.state == "closed",
+            Invitation.stakeholder_id.is_not(None),
         )
         .order_by(Invitation.id)
         .limit(1)
     )
     if invitation is None:
         return None
-    token = mint_link(invitation.id)
-    db.session.commit()
-    return f"{base_url.rstrip('/')}/s/{token}"
+    with db.writing():
+        token = mint_link(invitation.id)
+    return f"{base_url.rstrip('/')}/s/{token}/playback"
+
+
+# --- the Continuous Alignment Model, quarter by quarter ---------------------------------------
+#
+# Q1 runs its turn without a red signal. Q2's escalations and reds become issues: a redesign of
+# the KPIs that pull against the shared one, a joint team on execution (whose gap has closed by
+# Q4), a monthly joint plan review; the rest decided. Q3 escalates: executive alignment on the
+# market gap (overdue now, the gap not closed yet); decisions refer the rest to what runs.
+# Each quarter leaves a lesson; Q2 and Q3 sent their playback; Q4, just closed, is in Adapt.
+
+_LESSONS = {
+    "2026-Q1": (
+        "A quiet first quarter: scores high on both sides, no red signal.",
+        "Answering the pulse in a team meeting gave Müller's frontline a voice.",
+        "We read the results in the steering meeting without deciding anything.",
+        "governance",
+        ["steering", "participation"],
+    ),
+    "2026-Q2": (
+        "Unit cost hit its target while joint deliveries slipped to 88%.",
+        "Linking the local KPIs to the shared one made the trade-off visible in one table.",
+        "Müller's big batches looked good locally and hurt the partnership for a whole quarter.",
+        "execution",
+        ["kpi", "local optimization"],
+    ),
+    "2026-Q3": (
+        "The market and execution gaps widened; Müller's participation fell to half.",
+        "The audit named the friction points in the partners' own words.",
+        "Feature requests still arrived two weeks before production starts.",
+        "market",
+        ["roadmap", "escalation", "audit"],
+    ),
+    "2026-Q4": (
+        "The joint team closed the execution gap within two quarters.",
+        "One backlog and one planning review for both sides.",
+        "The market view still differs: executive alignment started late.",
+        "execution",
+        ["joint team", "roadmap"],
+    ),
+}
+
+
+def _at(month: int, day: int) -> dt.datetime:
+    return dt.datetime(2026, month, day, 8, 30, tzinfo=dt.UTC)
+
+
+def _issue(cycle: Cycle, rule: str, subject: str, builtin_key: str):  # type: ignore[no-untyped-def]
+    from partnership.governance.models import Issue
+    from partnership.instruments.models import Instrument
+
+    return db.session.scalar(
+        select(Issue)
+        .join(Instrument, Instrument.id == Issue.instrument_id)
+        .where(
+            Issue.cycle_id == cycle.id,
+            Issue.rule == rule,
+            Issue.subject == subject,
+            Instrument.builtin_key == builtin_key,
+        )
+    )
+
+
+def _publish_playback(cycle: Cycle, message: str, coach: User, when: dt.datetime) -> None:
+    """The playback as it was published then (the demo writes the past: no emails now)."""
+    from partnership.governance.models import Playback
+    from partnership.governance.playback import playback_data, recipients
+    from partnership.governance.records import record
+
+    with db.writing():
+        db.session.add(
+            Playback(
+                partnership_id=cycle.partnership_id,
+                cycle_id=cycle.id,
+                message=message,
+                data=playback_data(cycle, message),
+                recipients=len(recipients(cycle)),
+                published_by_id=coach.id,
+                published_at=when,
+            )
+        )
+        record(
+            cycle.partnership_id,
+            "published",
+            coach,
+            cycle_id=cycle.id,
+            at=when,
+            body="Playback published to everyone invited.",
+        )
+
+
+def _decide_the_rest(cycle: Cycle, coach: User, text: str, when: dt.datetime) -> None:
+    from partnership.governance import stages
+    from partnership.governance.services import record_decision
+
+    for issue in stages.unhandled_red_issues(cycle):
+        record_decision(issue, text, coach, now=when)
+
+
+def _governance_story(partnership: Partnership, coach: User) -> None:
+    """Each quarter's turn through the governance services, at the dates it happened."""
+    from partnership.governance import services as gov
+    from partnership.governance.services import ActionData, LessonData
+
+    cycles = {
+        c.label: c
+        for c in db.session.scalars(select(Cycle).where(Cycle.partnership_id == partnership.id))
+    }
+    lumen, mueller = partnership.org_a, partnership.org_b
+    q1, q2, q3, q4 = (cycles[label] for label in ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"))
+
+    def lesson(cycle: Cycle, when: dt.datetime) -> None:
+        happened, worked, failed, dimension, tags = _LESSONS[cycle.label]
+        gov.add_lesson(
+            cycle, LessonData(happened, worked, failed, dimension, tags), coach, now=when
+        )
+
+    # Q1: a calm turn
+    gov.move_stage(q1, "adapt", coach, now=_at(1, 27))
+    gov.move_stage(q1, "communicate", coach, now=_at(2, 3))
+    gov.move_stage(
+        q1, "learn", coach, now=_at(2, 17), note="Results shared in both town halls on 12 February."
+    )
+    lesson(q1, _at(2, 20))
+    gov.move_stage(q1, "done", coach, now=_at(2, 24))
+
+    # Q2: local optimization and a widening execution gap
+    gov.move_stage(q2, "adapt", coach, now=_at(4, 28))
+    kpi = _issue(
+        q2, "KPI", f"kpi:{_kpi_id(partnership, 'On-time joint deliveries')}", "quarterly-pulse"
+    )
+    redesign = gov.action_from_suggestion(kpi, "b-kpi-redesign", coach, now=_at(4, 30))
+    gov.update_action(
+        redesign,
+        ActionData(
+            redesign.title, redesign.description, None, mueller.id, coach.id, dt.date(2026, 6, 30)
+        ),
+        coach,
+    )
+    gov.set_action_status(
+        redesign,
+        "done",
+        "Unit cost now linked to on-time deliveries, with a shared target.",
+        coach,
+        now=_at(7, 8),
+    )
+    execution = _issue(q2, "MULTIPLE_AMBER", "dimension:execution", "quarterly-pulse")
+    team = gov.action_from_suggestion(execution, "b-joint-team", coach, now=_at(4, 30))
+    gov.update_action(
+        team,
+        ActionData(
+            team.title, team.description, "execution", lumen.id, coach.id, dt.date(2026, 9, 30)
+        ),
+        coach,
+    )
+    gov.set_action_status(team, "in_progress", "", coach, now=_at(5, 15))
+    gov.add_progress_note(
+        team,
+        "Team of six named, three from each side; one backlog since June.",
+        coach,
+        now=_at(6, 20),
+    )
+    gov.set_action_status(
+        team,
+        "done",
+        "The team now runs as the product line's delivery team.",
+        coach,
+        now=_at(10, 2),
+    )
+    demand = _issue(q2, "GAP", "dimension:demand", "plan-execution-check")
+    plan = gov.action_from_suggestion(demand, "b-joint-plan-review", coach, now=_at(4, 30))
+    gov.update_action(
+        plan,
+        ActionData(plan.title, plan.description, None, mueller.id, coach.id, dt.date(2026, 7, 15)),
+        coach,
+    )
+    gov.set_action_status(
+        plan, "done", "First joint review held on 9 July; monthly since.", coach, now=_at(7, 10)
+    )
+    _decide_the_rest(
+        q2,
+        coach,
+        "Covered by the monthly joint plan review and the KPI redesign agreed this quarter.",
+        _at(5, 5),
+    )
+    gov.move_stage(q2, "communicate", coach, now=_at(5, 6))
+    _publish_playback(
+        q2,
+        "Thank you for answering. Both sides see the same slip in joint "
+        "deliveries; here is what we will do about it.",
+        coach,
+        _at(5, 7),
+    )
+    gov.move_stage(
+        q2, "learn", coach, now=_at(5, 20), note="Discussed at the steering committee of 19 May."
+    )
+    lesson(q2, _at(6, 2))
+    gov.move_stage(q2, "done", coach, now=_at(6, 3))
+
+    # Q3: escalations, the audit
+    gov.move_stage(q3, "adapt", coach, now=_at(7, 28))
+    market = _issue(q3, "GAP", "dimension:market", "quarterly-pulse")
+    alignment = gov.action_from_suggestion(market, "b-executive-alignment", coach, now=_at(7, 30))
+    gov.update_action(
+        alignment,
+        ActionData(
+            alignment.title,
+            alignment.description,
+            "market",
+            lumen.id,
+            coach.id,
+            dt.date(2026, 11, 30),
+        ),
+        coach,
+    )
+    gov.set_action_status(alignment, "in_progress", "", coach, now=_at(9, 1))
+    gov.add_progress_note(
+        alignment,
+        "Calls held on 1 and 15 September; October's were skipped.",
+        coach,
+        now=_at(10, 20),
+    )
+    gov.comment_on_issue(
+        market,
+        "Müller's sales people hear about Lumen's roadmap from customers first.",
+        coach,
+        now=_at(7, 29),
+    )
+    _decide_the_rest(
+        q3,
+        coach,
+        "Followed by the joint team and the joint plan review agreed in "
+        "Q2, and by the executive alignment agreed this quarter.",
+        _at(8, 4),
+    )
+    gov.move_stage(q3, "communicate", coach, now=_at(8, 5))
+    _publish_playback(
+        q3,
+        "Thank you for answering, and for the open comments in the audit. "
+        "The gaps widened this quarter; this is what changes now.",
+        coach,
+        _at(8, 6),
+    )
+    gov.move_stage(
+        q3,
+        "learn",
+        coach,
+        now=_at(8, 25),
+        note="Brief discussed at the steering committee of 24 August.",
+    )
+    lesson(q3, _at(9, 3))
+    gov.move_stage(q3, "done", coach, now=_at(9, 4))
+
+    # Q4: just closed; the committee is agreeing its actions
+    gov.move_stage(q4, "adapt", coach, now=_at(11, 24))
+    lesson(q4, _at(11, 26))
+
+
+def _kpi_id(partnership: Partnership, name: str) -> int:
+    from partnership.kpis.models import Kpi
+
+    kpi_id = db.session.scalar(
+        select(Kpi.id).where(Kpi.partnership_id == partnership.id, Kpi.name == name)
+    )
+    assert kpi_id is not None
+    return int(kpi_id)

@@ -361,7 +361,13 @@ def assign_issue(issue: Issue, organization_id: int | None, user_id: int | None,
 
 @db.writes
 def _set_status(
-    row: Issue | Action, status: str, reason: str, by: Any, labels: dict[str, str], what: str
+    row: Issue | Action,
+    status: str,
+    reason: str,
+    by: Any,
+    labels: dict[str, str],
+    what: str,
+    now: dt.datetime | None = None,
 ) -> None:
     """The status change of an issue or action: dropping needs a reason; the reason of a
     closing status (resolved, done, dropped) is kept; recorded. Commits."""
@@ -375,7 +381,7 @@ def _set_status(
         return
     changes = diff({"status": labels[row.status]}, {"status": labels[status]})
     row.status, row.status_reason = status, reason if closing else ""
-    row.updated_at = utcnow()
+    row.updated_at = now or utcnow()
     record(
         row.partnership_id,
         "changed",
@@ -383,6 +389,7 @@ def _set_status(
         cycle_id=row.cycle_id,
         body=reason,
         changes=changes,
+        at=row.updated_at,
         **_subject(row),
     )
     db.session.commit()
@@ -393,37 +400,53 @@ def _subject(row: Issue | Action) -> dict[str, Any]:
 
 
 @db.writes
-def _append(row: Issue | Action, kind: str, body: str, by: Any, what: str) -> GovernanceEvent:
+def _append(
+    row: Issue | Action, kind: str, body: str, by: Any, what: str, now: dt.datetime | None = None
+) -> GovernanceEvent:
     """A comment on an issue or a progress note on an action, in its record. Commits."""
     text = _clean(body, TEXT_MAX, what, "body")
     if not text:
         raise Refused(f"Write the {what.lower()} first.", field="body")
-    event = record(row.partnership_id, kind, by, cycle_id=row.cycle_id, body=text, **_subject(row))
+    event = record(
+        row.partnership_id, kind, by, cycle_id=row.cycle_id, body=text, at=now, **_subject(row)
+    )
     db.session.commit()
     return event
 
 
-def set_issue_status(issue: Issue, status: str, reason: str, by: Any) -> None:
+def set_issue_status(
+    issue: Issue, status: str, reason: str, by: Any, *, now: dt.datetime | None = None
+) -> None:
     """Open, in progress, resolved or dropped (a reason is required to drop). Commits."""
-    _set_status(issue, status, reason, by, ISSUE_STATUS_LABELS, "issue")
+    _set_status(issue, status, reason, by, ISSUE_STATUS_LABELS, "issue", now)
 
 
-def comment_on_issue(issue: Issue, body: str, by: Any) -> GovernanceEvent:
+def comment_on_issue(
+    issue: Issue, body: str, by: Any, *, now: dt.datetime | None = None
+) -> GovernanceEvent:
     """Add a comment to the issue's record. Commits."""
-    return _append(issue, "comment", body, by, "Comment")
+    return _append(issue, "comment", body, by, "Comment", now)
 
 
 @db.writes
-def record_decision(issue: Issue, decision: str, by: Any) -> None:
+def record_decision(
+    issue: Issue, decision: str, by: Any, *, now: dt.datetime | None = None
+) -> None:
     """Record the committee's decision on the issue (it counts, like an action, for the move
     to communicate). Commits."""
     text = _clean(decision, TEXT_MAX, "A decision", "decision")
     if not text:
         raise Refused("Write the decision first.", field="decision")
-    issue.decision, issue.decided_by_id, issue.decided_at = text, getattr(by, "id", None), utcnow()
-    issue.updated_at = issue.decided_at
+    issue.decision, issue.decided_by_id = text, getattr(by, "id", None)
+    issue.decided_at = issue.updated_at = now or utcnow()
     record(
-        issue.partnership_id, "decision", by, cycle_id=issue.cycle_id, issue_id=issue.id, body=text
+        issue.partnership_id,
+        "decision",
+        by,
+        cycle_id=issue.cycle_id,
+        issue_id=issue.id,
+        body=text,
+        at=issue.decided_at,
     )
     db.session.commit()
 
@@ -629,14 +652,18 @@ def update_action(action: Action, data: ActionData, by: Any) -> None:
     db.session.commit()
 
 
-def set_action_status(action: Action, status: str, reason: str, by: Any) -> None:
+def set_action_status(
+    action: Action, status: str, reason: str, by: Any, *, now: dt.datetime | None = None
+) -> None:
     """Open, in progress, done or dropped (a reason is required to drop). Commits."""
-    _set_status(action, status, reason, by, ACTION_STATUS_LABELS, "action")
+    _set_status(action, status, reason, by, ACTION_STATUS_LABELS, "action", now)
 
 
-def add_progress_note(action: Action, body: str, by: Any) -> GovernanceEvent:
+def add_progress_note(
+    action: Action, body: str, by: Any, *, now: dt.datetime | None = None
+) -> GovernanceEvent:
     """A progress note on the action's record. Commits."""
-    return _append(action, "note", body, by, "Note")
+    return _append(action, "note", body, by, "Note", now)
 
 
 def is_action_overdue(action: Action, partnership: Partnership, now: dt.datetime) -> bool:
@@ -748,10 +775,12 @@ def _check_lesson(data: LessonData) -> LessonData:
 
 
 @db.writes
-def add_lesson(cycle: Cycle, data: LessonData, by: Any) -> Lesson:
+def add_lesson(
+    cycle: Cycle, data: LessonData, by: Any, *, now: dt.datetime | None = None
+) -> Lesson:
     """Write down a lesson of the cycle. Commits."""
     data = _check_lesson(data)
-    now = utcnow()
+    now = now or utcnow()
     lesson = Lesson(
         partnership_id=cycle.partnership_id,
         cycle_id=cycle.id,
@@ -766,7 +795,7 @@ def add_lesson(cycle: Cycle, data: LessonData, by: Any) -> Lesson:
     )
     db.session.add(lesson)
     db.session.flush()
-    record(cycle.partnership_id, "created", by, cycle_id=cycle.id, lesson_id=lesson.id)
+    record(cycle.partnership_id, "created", by, cycle_id=cycle.id, lesson_id=lesson.id, at=now)
     db.session.commit()
     return lesson
 

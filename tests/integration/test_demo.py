@@ -13,8 +13,10 @@ import urllib.request
 from sqlalchemy import func, select
 
 from partnership.extensions import db
+from partnership.governance.models import Action, Issue, Lesson
+from partnership.governance.progress import gap_progress
 from partnership.results.models import Snapshot
-from partnership.surveys.models import Survey
+from partnership.surveys.models import Cycle, Survey
 from tests.builders.basics import text_of
 from tests.servers import ROOT, free_port
 
@@ -24,21 +26,21 @@ def test_demo_loads_a_living_dashboard_and_prints_working_links(app, runner):
     assert result.exit_code == 0, result.output
     email = re.search(r"email (\S+@\S+)", result.output).group(1)
     password = re.search(r"password: (\S+)", result.output).group(1)
-    link = re.search(r"/s/[\w-]+", result.output).group(0)
+    link = re.search(r"/s/[\w-]+/playback", result.output).group(0)
 
     states = dict(
         db.session.execute(select(Survey.state, func.count()).group_by(Survey.state)).all()
     )
-    assert states == {"closed": 6, "open": 1}
-    assert db.session.scalar(select(func.count()).select_from(Snapshot)) == 6
+    assert states == {"closed": 7}
+    assert db.session.scalar(select(func.count()).select_from(Snapshot)) == 7
 
     client = app.test_client()
     assert client.post("/login", data={"email": email, "password": password}).status_code == 302
     overview = client.get("/partnerships/1/results").get_data(as_text=True)
     assert "Müller Fertigung" in overview
     assert "a gap of" in overview  # the demo's story shows as signals with their explanations
-    survey_page = client.get(link)
-    assert survey_page.status_code == 200 and b"<form" in survey_page.data
+    playback = text_of(client.get(link).get_data(as_text=True))
+    assert "What we heard, what we will do" in playback and "2026-Q3" in playback
 
     # KPI values were recorded before each quarter closed: Q2's snapshots show the
     # local-optimization red, Q3's the two-cycles-running amber, both on deliveries
@@ -59,6 +61,7 @@ def test_demo_loads_a_living_dashboard_and_prints_working_links(app, runner):
     assert kpi_signals == {
         "2026-Q2": {("red", "The shared KPI “On-time joint deliveries")},
         "2026-Q3": {("amber", "The shared KPI “On-time joint deliveries")},
+        "2026-Q4": {("amber", "The shared KPI “On-time joint deliveries")},
     }
     q2 = db.session.scalar(select(Survey.id).where(Survey.cycle.has(label="2026-Q2")))
     q2_page = text_of(client.get(f"/partnerships/1/surveys/{q2}/results").get_data(as_text=True))
@@ -69,9 +72,49 @@ def test_demo_loads_a_living_dashboard_and_prints_working_links(app, runner):
     again = runner.invoke(args=["demo"])  # idempotent: nothing duplicated, a fresh link
     assert again.exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(Survey)) == 7
-    new_link = re.search(r"/s/[\w-]+", again.output).group(0)
+    assert db.session.scalar(select(func.count()).select_from(Action)) == 4
+    new_link = re.search(r"/s/[\w-]+/playback", again.output).group(0)
     assert new_link != link
     assert client.get(new_link).status_code == 200
+
+
+def test_the_demo_runs_each_quarter_through_its_governance_turn(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    stages = dict(db.session.execute(select(Cycle.label, Cycle.stage)).all())
+    assert stages == {"2026-Q1": "done", "2026-Q2": "done", "2026-Q3": "done", "2026-Q4": "adapt"}
+    lessons = db.session.execute(
+        select(Cycle.label, func.count(Lesson.id)).join(Lesson).group_by(Cycle.label)
+    ).all()
+    assert dict(lessons) == {label: 1 for label in stages}
+    # Q2's and Q3's escalations are issues with actions; one action's gap closed by Q4
+    for label in ("2026-Q2", "2026-Q3"):
+        escalated = db.session.scalars(
+            select(Issue).join(Cycle).where(Cycle.label == label, Issue.is_escalated.is_(True))
+        ).all()
+        assert escalated
+    with_actions = {
+        label
+        for (label,) in db.session.execute(
+            select(Cycle.label)
+            .join(Issue, Issue.cycle_id == Cycle.id)
+            .join(Action, Action.issue_id == Issue.id)
+        )
+    }
+    assert with_actions == {"2026-Q2", "2026-Q3"}
+    verdicts = {
+        a.title: gap_progress(a).verdict
+        for a in db.session.scalars(select(Action))
+        if gap_progress(a) is not None
+    }
+    assert verdicts == {
+        "Joint team with shared objectives": "closed",
+        "Bi-weekly executive alignment": "not_yet",
+    }
+    client = app.test_client()
+    client.post("/login", data={"email": "coach@example.org", "password": "pulse-demo-2026"})
+    q4 = db.session.scalar(select(Cycle.id).where(Cycle.label == "2026-Q4"))
+    page = text_of(client.get(f"/partnerships/1/cycles/{q4}").get_data(as_text=True))
+    assert "Moving on to Communicate" in page and "Gap between the organizations: Market" in page
 
 
 def test_make_demo_prints_its_address_once_the_first_page_answers(tmp_path):
