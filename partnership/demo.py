@@ -534,7 +534,7 @@ def _at(month: int, day: int) -> dt.datetime:
     return dt.datetime(2026, month, day, 8, 30, tzinfo=dt.UTC)
 
 
-def _issue(cycle: Cycle, rule: str, subject: str, builtin_key: str):  # type: ignore[no-untyped-def]
+def _issue(cycle: Cycle, rule: str, subject: str, builtin_key: str):
     from partnership.governance.models import Issue
     from partnership.instruments.models import Instrument
 
