@@ -1032,6 +1032,18 @@ def advance_ready(*, now: dt.datetime | None = None, by: Any = "scheduler") -> l
 # --- what pages show ------------------------------------------------------------------------
 
 
+def instrument_names(partnership: Partnership) -> dict[int | None, str]:
+    """Names of the instruments the partnership can run (built-in and its own), by id."""
+    from partnership.instruments.models import Instrument
+
+    rows = db.session.execute(
+        select(Instrument.id, Instrument.name).where(
+            or_(Instrument.partnership_id.is_(None), Instrument.partnership_id == partnership.id)
+        )
+    ).all()
+    return {instrument_id: name for instrument_id, name in rows}
+
+
 def dimension_choices(partnership: Partnership) -> list[tuple[str, str]]:
     """(key, label) of the dimensions the partnership's instruments measure: the built-in
     instruments' in catalog order (the pulse's first), then those of its own instruments."""

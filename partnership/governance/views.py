@@ -114,6 +114,7 @@ def _names(partnership: Partnership) -> dict[str, Any]:
         "org_names": {o.id: o.name for o in partnership.organizations},
         "people": {p.user_id: p.name for p in people},
         "dimension_names": dict(services.dimension_choices(partnership)),
+        "instrument_names": services.instrument_names(partnership),
     }
 
 
