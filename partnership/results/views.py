@@ -123,7 +123,7 @@ def _exports(partnership: Partnership, survey: Survey) -> list[tuple[str, str]]:
     for endpoint, label in (
         ("downloads.results_csv", "CSV"),
         ("downloads.results_xlsx", "XLSX"),
-        ("api.survey_results", "JSON"),
+        ("downloads.results_json", "JSON"),
     ):
         url = _link(endpoint, partnership_id=partnership.id, survey_id=survey.id)
         if url:
@@ -193,6 +193,11 @@ def overview(partnership_id: int):  # type: ignore[no-untyped-def]
                 "kpis_shown_with": shown_with if shown_with != name else None,
             }
         )
+    # One summary per cycle before its surveys when a cycle holds several (issue 19, item 3).
+    by_cycle: dict[int, dict[str, Any]] = {}
+    for entry in latest:
+        cycle = entry["survey"].cycle
+        by_cycle.setdefault(cycle.id, {"cycle": cycle, "entries": []})["entries"].append(entry)
     in_progress = []
     for instrument, surveys in _surveys_by_lineage(partnership, ["open"]):
         for survey in surveys:
@@ -207,6 +212,7 @@ def overview(partnership_id: int):  # type: ignore[no-untyped-def]
         "results/overview.html",
         partnership=partnership,
         latest=latest,
+        cycles=list(by_cycle.values()),
         in_progress=in_progress,
         access_log_url=_link("downloads.access_log", partnership_id=partnership.id),
         api_tokens_url=_link("downloads.api_tokens", partnership_id=partnership.id),
