@@ -20,13 +20,21 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 ## demo: start the app on SQLite with the demo partnership (login printed)
+# The address is printed once the login page answers (tools/wait_for_page.py), so nobody opens
+# a page that is still starting; --preload imports the app once and forks ready workers.
 demo: $(STAMP)
 	@PARTNERSHIP_ENV=development $(PY) -m flask db upgrade
 	@PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m flask demo
-	@echo "Open $(BASE_URL)/ (Ctrl+C stops)."
-	@PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m flask outbox send --loop & \
-	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
-	  PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
+	@export PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL); \
+	  $(PY) -m flask outbox send --loop & outbox=$$!; \
+	  $(PY) -m gunicorn --preload --workers 2 --bind $(HOST):$(PORT) app:app & server=$$!; \
+	  trap 'kill $$outbox $$server 2>/dev/null' EXIT INT TERM; \
+	  if $(PY) tools/wait_for_page.py http://$(HOST):$(PORT)/login --pid $$server; then \
+	    echo "Open $(BASE_URL)/ (Ctrl+C stops)."; \
+	  else \
+	    echo "The server did not start; see its messages above."; exit 1; \
+	  fi; \
+	  wait $$server
 
 ## test: the whole suite (SQLite; PostgreSQL and Chromium tests skip with a note when missing)
 test: $(STAMP)

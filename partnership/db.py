@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -144,6 +145,14 @@ class Database:
         self.engine: Engine | None = None
         self._factory: sessionmaker[Session] | None = None
         self.session: scoped_session[Session] = scoped_session(self._make_session)
+        # `gunicorn --preload` builds the app, then forks the workers: a child must never use
+        # a connection its parent opened (SQLAlchemy, "Using Connection Pools with
+        # Multiprocessing or os.fork()"), so it starts with an empty pool of its own.
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose(close=False)
 
     def _make_session(self) -> Session:
         if self._factory is None:

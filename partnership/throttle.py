@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from partnership.accounts.models import LoginThrottle
 from partnership.db import utcnow
@@ -36,9 +35,11 @@ def wait_seconds(keys: list[str], now: dt.datetime | None = None) -> int:
 def record_failure(keys: list[str], *, free_attempts: int, max_delay: int) -> None:
     """Count a failure for each key (flush only; the caller commits)."""
     now = utcnow()
-    insert = (
-        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
+    # the dialect's own INSERT (ON CONFLICT), imported here: only the one in use gets loaded
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     stale = now - WINDOW
     for key in keys:
         key = key[:300]

@@ -4,6 +4,7 @@ revokes, password change and reset."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -22,8 +23,6 @@ from partnership.tokens import hash_token
 
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verifying against this keeps the time of a login for an unknown email like a real one.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 10
 #: Reset emails per account (and per typed address) per hour.
 RESETS_PER_HOUR = 3
@@ -35,6 +34,15 @@ class AccountError(Refused):
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps the time of a login for an unknown email like a real one.
+
+    Made on first use, not at import: one argon2 hash costs about a quarter of a second, which
+    every worker would otherwise pay before serving its first page."""
+    return _hasher.hash("not-a-real-password")
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
@@ -100,7 +108,7 @@ def authenticate(
         return LoginResult(None, wait_seconds=wait)
 
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    ok = verify_password(user.password_hash if user else _dummy_hash(), password)
     if ok and user is not None and user.is_active:
         throttle.clear(keys[0])
         if _hasher.check_needs_rehash(user.password_hash):

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import available_timezones
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select, update
 
 from partnership.accounts.models import User
@@ -256,6 +255,9 @@ def stakeholder_counts(partnership: Partnership) -> dict[int, int]:
 
 
 def _normalise_email(raw: str) -> str:
+    """The address in its normal form; ``ValueError`` (``EmailNotValidError``) when invalid."""
+    from email_validator import validate_email  # imported on first use: workers start faster
+
     return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
 
 
@@ -264,7 +266,7 @@ def _check_stakeholder(
 ) -> str:
     try:
         email = _normalise_email(data.email)
-    except EmailNotValidError as exc:
+    except ValueError as exc:
         raise PartnershipError(f"The email address is not valid: {exc}")
     if data.organization_id not in {o.id for o in partnership.organizations}:
         raise PartnershipError("Choose one of the partnership's two organizations.")
@@ -439,7 +441,7 @@ def import_stakeholders_csv(partnership: Partnership, raw: bytes) -> ImportResul
             email = ""
             try:
                 email = _normalise_email(cell("email"))
-            except EmailNotValidError:
+            except ValueError:
                 problems.append(f"{cell('email') or '(empty)'!s} is not a valid email address")
             if email:
                 if email in existing:

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from partnership import create_app
@@ -9,6 +14,38 @@ from tests.factories import login, make_user
 def test_production_refuses_to_start_without_secret_key(migrated):
     with pytest.raises(RuntimeError, match="PARTNERSHIP_SECRET_KEY"):
         create_app({"ENV": "production", "SECRET_KEY": None, "DATABASE_URL": migrated})
+
+
+#: Libraries that only some pages, exports or commands need; a worker imports them on first use.
+LOADED_ON_USE = ("numpy", "scipy", "alembic", "mako", "xlsxwriter", "email_validator")
+
+
+def test_first_page_is_served_before_the_heavy_libraries_are_imported(migrated):
+    # What a newcomer waits for after `make demo` and every worker pays at start: the app and
+    # its login page, without SciPy, NumPy, Alembic and the export libraries (issue 19, item 12).
+    code = (
+        "import json, sys\n"
+        "import app\n"
+        "response = app.app.test_client().get('/login')\n"
+        f"print(json.dumps([response.status_code, [m for m in {LOADED_ON_USE!r} "
+        "if m in sys.modules]]))\n"
+    )
+    env = {
+        **os.environ,
+        "PARTNERSHIP_SECRET_KEY": "startup-test-" + "x" * 32,
+        "PARTNERSHIP_DATABASE_URL": migrated,
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    status, loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert status == 200
+    assert loaded == []
 
 
 def test_config_comes_from_prefixed_environment(monkeypatch, migrated):
