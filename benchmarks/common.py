@@ -93,7 +93,7 @@ def _stat_fields(pid: int) -> list[str]:
 @dataclass
 class Server:
     port: int
-    process: subprocess.Popen  # type: ignore[type-arg]
+    process: subprocess.Popen
     log_path: str
     #: seconds from the start of gunicorn until the probe page answered
     ready_after: float = 0.0

@@ -11,8 +11,8 @@ import click
 from flask import current_app
 from sqlalchemy.engine import make_url
 
-from partnership import ROOT
 from partnership.clitools import CommandGroup
+from partnership.config import resource_dir
 from partnership.db import normalise_url
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def alembic_config(url: str | None = None) -> Config:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", os.path.join(ROOT, "migrations"))
+    cfg.set_main_option("script_location", resource_dir("migrations"))
     cfg.set_main_option("path_separator", "os")
     cfg.attributes["database_url"] = normalise_url(url or current_app.config["DATABASE_URL"])
     return cfg

@@ -61,6 +61,7 @@ def check_password_rules(password: str) -> None:
         raise AccountError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
 
 
+@db.writes
 def create_user(email: str, name: str, password: str, role: str = "coach") -> User:
     """Create an account (admin, coach or steering). Commits."""
     email = normalise_email(email)
@@ -96,6 +97,7 @@ def _throttle_keys(email: str, ip: str) -> list[str]:
     return [f"acct:{normalise_email(email)}"[:300], f"ip:{ip}"[:300]]
 
 
+@db.writes
 def authenticate(
     email: str, password: str, ip: str, *, free_attempts: int, max_delay: int
 ) -> LoginResult:
@@ -120,6 +122,7 @@ def authenticate(
     return LoginResult(None)
 
 
+@db.writes
 def logout(user: User) -> None:
     """Revoke every session of the user: old cookies stop working. Commits."""
     db.session.execute(
@@ -141,6 +144,7 @@ def _new_password(user: User, new: str) -> None:
     outbox.cancel_pending(PASSWORD_RESET, user_id=user.id)
 
 
+@db.writes
 def change_password(user: User, current: str, new: str) -> None:
     """Change a password; other sessions are revoked and outstanding reset links voided.
     Commits."""
@@ -151,6 +155,7 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.commit()
 
 
+@db.writes
 def set_password(email: str, new: str) -> User:
     """Admin reset (CLI): set a password, revoke sessions, void reset links. Commits."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
@@ -162,6 +167,7 @@ def set_password(email: str, new: str) -> User:
     return user
 
 
+@db.writes
 def request_password_reset(
     email: str, base_url: str, *, per_hour: int = RESETS_PER_HOUR, now: dt.datetime | None = None
 ) -> None:
@@ -197,6 +203,7 @@ def reset_token_is_valid(token: str) -> bool:
     return row is not None and not row.is_used and row.expires_at > utcnow()
 
 
+@db.writes
 def reset_password(token: str, new: str) -> User:
     """Consume a reset token (once) and set the new password; the user's other reset links
     stop working too. Commits."""

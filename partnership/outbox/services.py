@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
-from partnership.db import utcnow
+from partnership.db import affected_rows, utcnow
 from partnership.extensions import db
 from partnership.outbox.models import OutboxMessage
 
@@ -131,6 +131,7 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=2 ** max(0, attempts - 1))
 
 
+@db.writes
 def _claim(now: dt.datetime, limit: int) -> list[int]:
     due = or_(
         and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
@@ -142,11 +143,15 @@ def _claim(now: dt.datetime, limit: int) -> list[int]:
     claimed: list[int] = []
     for msg_id in ids:
         # Compare-and-set: only one sender wins a row, even with several running.
-        won = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == msg_id, due)
-            .values(status="sending", lease_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
-        ).rowcount
+        won = affected_rows(
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == msg_id, due)
+                .values(
+                    status="sending", lease_until=now + LEASE, attempts=OutboxMessage.attempts + 1
+                )
+            )
+        )
         if won:
             claimed.append(msg_id)
     db.session.commit()
@@ -239,6 +244,7 @@ def _retry_or_fail(msg: OutboxMessage, now: dt.datetime, error: str) -> str:
     return "retry"
 
 
+@db.writes
 def _deliver(msg_id: int, now: dt.datetime, sender: str, transport: Transport) -> str:
     """Render, commit the minted hashes, send, mark. Returns the count it belongs to."""
     msg = db.session.get(OutboxMessage, msg_id)
@@ -310,15 +316,18 @@ def send_pending(
     return counts
 
 
+@db.writes
 def purge(*, retention_days: int = RETENTION_DAYS, now: dt.datetime | None = None) -> int:
     """Delete finished rows (sent, failed, cancelled) written more than `retention_days` ago.
     Commits; returns how many went."""
     cutoff = (now or utcnow()) - dt.timedelta(days=retention_days)
-    gone = db.session.execute(
-        delete(OutboxMessage).where(
-            OutboxMessage.status.in_(FINISHED), OutboxMessage.created_at < cutoff
+    gone = affected_rows(
+        db.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.status.in_(FINISHED), OutboxMessage.created_at < cutoff
+            )
         )
-    ).rowcount
+    )
     db.session.commit()
     return int(gone or 0)
 

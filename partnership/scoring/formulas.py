@@ -218,7 +218,7 @@ def welch_interval(
     v_b = variance_of_mean(n_b, s_b, invited_b)
     if v_a is None or v_b is None:
         return None
-    census = bool(invited_a) and bool(invited_b) and n_a >= invited_a and n_b >= invited_b
+    census = bool(invited_a and invited_b and n_a >= invited_a and n_b >= invited_b)
     total = v_a + v_b
     if total <= 0:
         return Interval(G, G, None, census)
@@ -292,7 +292,8 @@ def agreement(
     if not variances:
         return None
     expected = (points * points - 1) / 12  # variance of the uniform "no agreement" null
-    return Agreement(1 - mean(variances) / expected, mean(ads), len(variances))
+    k = len(variances)  # > 0, so both means exist
+    return Agreement(1 - math.fsum(variances) / k / expected, math.fsum(ads) / k, k)
 
 
 @dataclass(frozen=True)

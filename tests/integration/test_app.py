@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from partnership import create_app
-from tests.factories import login, make_user
+from tests.builders.basics import login, make_user
 
 
 def test_production_refuses_to_start_without_secret_key(migrated):
@@ -82,7 +82,7 @@ def test_production_error_page_shows_no_traceback(migrated):
     app = create_app({"ENV": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": migrated})
 
     @app.get("/boom")
-    def boom():  # type: ignore[no-untyped-def]
+    def boom():
         raise RuntimeError("secret internals")
 
     response = app.test_client().get("/boom")

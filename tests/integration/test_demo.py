@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from partnership.extensions import db
 from partnership.results.models import Snapshot
 from partnership.surveys.models import Survey
-from tests.factories import text_of
+from tests.builders.basics import text_of
 from tests.servers import ROOT, free_port
 
 
