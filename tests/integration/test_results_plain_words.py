@@ -13,14 +13,9 @@ from partnership.extensions import db
 from partnership.results import presenters
 from partnership.results.models import AccessLog, Snapshot
 from partnership.scoring.signals import RULES
-from tests.factories import login
-from tests.integration.test_results_builders import read_csv, read_xlsx
-from tests.integration.test_results_pages import (
-    build_closed_survey,
-    make_pulse_instrument,
-    setup_coach,
-    text_tokens,
-)
+from tests.builders.basics import login
+from tests.builders.pulse import build_closed_survey, make_pulse_instrument, setup_coach
+from tests.readers import read_csv, read_xlsx, text_tokens
 
 #: Codes a reader must never meet ("KPI" is a plain word, used in "Shared KPI").
 CODES = [r for r in RULES if r != "KPI"]
