@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from partnership.forms import choices
 from partnership.governance import stages
+from partnership.governance.issues import rule_label
 from partnership.governance.playbook import RULES
 from partnership.governance.services import (
     ACTION_STATUS_LABELS,
@@ -162,18 +163,8 @@ class LessonForm(FlaskForm):
         self.dimension.choices = choices([("", "None"), *dimensions])
 
 
-RULE_CHOICES = [
-    ("LEVEL", "Low joint score"),
-    ("GAP", "Gap between the organizations"),
-    ("TREND", "Falling score"),
-    ("DIVERGENCE", "Widening gap"),
-    ("CONSENSUS", "Weak agreement inside an organization"),
-    ("PARTICIPATION", "Participation"),
-    ("EARLY_WARNING_SIGNS", "Plan and execution warning signs"),
-    ("KPI", "Shared KPI"),
-    ("MULTIPLE_AMBER", "Several amber signals in one dimension"),
-]
-assert [r for r, _ in RULE_CHOICES] == list(RULES)
+#: The rules a suggestion can suit, in plain words (partnership.scoring.words).
+RULE_CHOICES = [(rule, rule_label(rule)) for rule in RULES]
 
 
 class SuggestionForm(FlaskForm):

@@ -41,8 +41,8 @@ from partnership.extensions import db
 from partnership.governance.models import MULTIPLE_AMBER, Issue
 from partnership.governance.records import SCORING_NAME, diff, record
 from partnership.results.models import Snapshot
-from partnership.results.presenters import ESCALATION_LABELS, RULE_LABELS
 from partnership.results.services import on_snapshot
+from partnership.scoring import words
 from partnership.surveys.models import Survey
 
 log = logging.getLogger(__name__)
@@ -62,10 +62,11 @@ def subject_key(dimension: str | None, kpi_id: int | None) -> str:
 
 
 def rule_label(rule: str | None) -> str:
-    """A rule in plain words ("Gap between the organizations")."""
+    """A rule in plain words ("Gap between the organizations"), from the one wording of
+    partnership.scoring.words."""
     if rule == MULTIPLE_AMBER:
-        return ESCALATION_LABELS["multiple_amber"]
-    return RULE_LABELS.get(rule or "", rule or "Issue")
+        return words.escalation_title("multiple_amber")
+    return words.rule_title(rule) if rule else "Issue"
 
 
 def issue_title(rule: str | None, subject_label: str | None) -> str:
