@@ -12,6 +12,7 @@ issue on a dimension, its dimensions are empty or name that dimension.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,9 @@ class Suggestion:
     entry_id: int | None = None
     is_hidden: bool = False
     is_edited: bool = False
+    #: Who last changed the partnership's version, and when (None for a built-in as shipped).
+    updated_by_id: int | None = None
+    updated_at: dt.datetime | None = None
 
     def suits(self, rule: str | None, dimension: str | None) -> bool:
         if self.rules and rule is not None and rule not in self.rules:
@@ -214,6 +218,8 @@ def _from_entry(entry: PlaybookEntry, builtin: Suggestion | None) -> Suggestion:
         entry_id=entry.id,
         is_hidden=entry.is_hidden,
         is_edited=builtin is not None,
+        updated_by_id=entry.updated_by_id,
+        updated_at=entry.updated_at,
     )
 
 
