@@ -489,3 +489,41 @@ def test_the_playback_reaches_everyone_invited_with_a_fresh_link_and_reportable_
         select(OutboxMessage).where(OutboxMessage.kind == "governance.playback")
     )
     assert all("/s/" not in str(r.params) for r in rows)
+
+
+def test_open_actions_carry_into_the_next_cycles_and_the_owner_hears_when_one_is_overdue(app):
+    from tests.mail import deliver
+
+    owner = make_user(name="Owen Owner")
+    partnership = make_partnership(owner)
+    q2 = Cycle(partnership_id=partnership.id, label="2026-Q2")
+    q3 = Cycle(partnership_id=partnership.id, label="2026-Q3")
+    db.session.add_all([q2, q3])
+    db.session.commit()
+    still_open = services.create_action(
+        q2,
+        services.ActionData("Still open", owner_user_id=owner.id, due_on=dt.date(2026, 6, 1)),
+        owner,
+    )
+    done = services.create_action(q2, services.ActionData("Done"), owner)
+    services.set_action_status(done, "done", "", owner)
+    agreed_in_q3 = services.create_action(q3, services.ActionData("New in Q3"), owner)
+    assert [a.id for a in services.list_actions(partnership, cycle=q3)] == [
+        still_open.id,
+        agreed_in_q3.id,
+    ]
+    assert {a.id for a in services.list_actions(partnership, cycle=q2)} == {still_open.id, done.id}
+    services.flag_overdue(now=dt.datetime(2026, 6, 3, 8, tzinfo=dt.UTC))
+    [mail] = deliver(app)
+    assert mail.to == owner.email and "Still open" in mail.subject
+    assert f"/partnerships/{partnership.id}/actions/{still_open.id}" in mail.text
+    assert "past its due date (2026-06-01)" in mail.text
+    # done before the sender ran: the email no longer applies
+    services.update_action(
+        still_open,
+        services.ActionData("Still open", owner_user_id=owner.id, due_on=dt.date(2026, 6, 4)),
+        owner,
+    )
+    services.flag_overdue(now=dt.datetime(2026, 6, 6, 8, tzinfo=dt.UTC))
+    services.set_action_status(still_open, "done", "", owner)
+    assert deliver(app) == []
