@@ -8,6 +8,7 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from partnership.db import utcnow
 from partnership.errors import Refused
 from partnership.forms import attach_error, choices
 from partnership.partnerships.models import LEVELS, Partnership
@@ -18,7 +19,7 @@ from partnership.partnerships.services import (
 )
 from partnership.results import services as results_services
 from partnership.scoring.format import fmt_pct
-from partnership.surveys import services
+from partnership.surveys import schedule, services
 from partnership.surveys.emails import format_local
 from partnership.surveys.forms import CycleForm, SurveyForm
 from partnership.surveys.models import Cycle, Survey
@@ -49,6 +50,7 @@ def _helpers() -> dict[str, object]:
         "pct": fmt_pct,
         "state_badges": STATE_BADGES,
         "can_write": lambda partnership: can_write(_user(), partnership),
+        "missed": lambda survey: schedule.missed(survey, utcnow()),
     }
 
 
