@@ -19,12 +19,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-## demo: start the app on SQLite with the demo partnership (login printed)
+## demo: start the app and its scheduler on SQLite with the demo partnership (login printed)
 demo: $(STAMP)
 	@PARTNERSHIP_ENV=development $(PY) -m flask db upgrade
 	@PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m flask demo
 	@echo "Open $(BASE_URL)/ (Ctrl+C stops)."
-	@PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m flask outbox send --loop & \
+	@PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m flask jobs run & \
 	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	  PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
 
