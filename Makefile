@@ -20,25 +20,36 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 ## demo: start the app and its scheduler on SQLite with the demo partnership (login printed)
+# The address is printed once the login page answers (tools/wait_for_page.py), so nobody opens
+# a page that is still starting; --preload imports the app once and forks ready workers. The
+# scheduler (`flask jobs run`) runs beside it, as in production.
 demo: $(STAMP)
 	@PARTNERSHIP_ENV=development $(PY) -m flask db upgrade
 	@PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m flask demo
-	@echo "Open $(BASE_URL)/ (Ctrl+C stops)."
-	@PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m flask jobs run & \
-	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
-	  PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
+	@export PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL); \
+	  $(PY) -m flask jobs run & scheduler=$$!; \
+	  $(PY) -m gunicorn --preload --workers 2 --bind $(HOST):$(PORT) app:app & server=$$!; \
+	  trap 'kill $$scheduler $$server 2>/dev/null' EXIT INT TERM; \
+	  if $(PY) tools/wait_for_page.py http://$(HOST):$(PORT)/login --pid $$server; then \
+	    echo "Open $(BASE_URL)/ (Ctrl+C stops)."; \
+	  else \
+	    echo "The server did not start; see its messages above."; exit 1; \
+	  fi; \
+	  wait $$server
 
 ## test: the whole suite (SQLite; PostgreSQL and Chromium tests skip with a note when missing)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 ## migrate: upgrade the configured database (PARTNERSHIP_DATABASE_URL) to the latest schema
 migrate: $(STAMP)

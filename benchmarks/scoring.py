@@ -30,7 +30,6 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -79,7 +78,7 @@ def database(kind: str) -> Iterator[str]:
         engine.dispose()
 
 
-def setup_partnership():  # type: ignore[no-untyped-def]
+def setup_partnership():
     from partnership.instruments.models import Instrument, InstrumentVersion, Item
     from partnership.partnerships.models import Organization, Partnership
 
@@ -119,11 +118,18 @@ def setup_partnership():  # type: ignore[no-untyped-def]
     return partnership, instrument, version
 
 
-def make_survey(partnership, instrument, version, size: int, rng: random.Random):  # type: ignore[no-untyped-def]
-    """A closed survey with ``size`` respondents x 20 answers, inserted with Core."""
+def make_survey(partnership, instrument, version, size: int, rng: random.Random):
+    """A closed survey with ``size`` respondents x 20 answers, written as a past with the
+    builders the demo and the tests use (partnership.surveys.history)."""
     from partnership.instruments.models import Item
     from partnership.partnerships.models import Stakeholder
-    from partnership.surveys.models import Answer, Cycle, Invitation, Response, Survey
+    from partnership.surveys.history import (
+        Invitee,
+        PastResponse,
+        record_invitations,
+        record_responses,
+    )
+    from partnership.surveys.models import Cycle, Survey
 
     cycle = Cycle(partnership_id=partnership.id, label=f"bench-{size}")
     db.session.add(cycle)
@@ -171,55 +177,30 @@ def make_survey(partnership, instrument, version, size: int, rng: random.Random)
             .order_by(Stakeholder.id)
         )
     )
-    conn.execute(
-        insert(Invitation),
-        [
-            {
-                "survey_id": survey.id,
-                "stakeholder_id": sid,
-                "organization_id": org,
-                "function": function,
-                "level": level,
-                "is_used": i < size,
-            }
+    record_invitations(
+        survey.id,
+        (
+            Invitee(sid, org, function, level, is_used=i < size)
             for i, (sid, (org, function, level)) in enumerate(
                 zip(stakeholder_ids, segments, strict=True)
             )
-        ],
-    )
-    response_ids = [uuid.uuid4().hex for _ in range(size)]
-    conn.execute(
-        insert(Response),
-        [
-            {
-                "id": rid,
-                "survey_id": survey.id,
-                "organization_id": segments[i][0],
-                "function": segments[i][1],
-                "level": segments[i][2],
-                "submitted_on": now.date(),
-            }
-            for i, rid in enumerate(response_ids)
-        ],
+        ),
     )
     item_ids = list(
         db.session.scalars(
             select(Item.id).where(Item.version_id == version.id).order_by(Item.position)
         )
     )
-    batch: list[dict[str, object]] = []
-    for i, rid in enumerate(response_ids):
+    responses = []
+    for i in range(size):
         lean = 1 if i % 2 == 0 else -1  # the two organizations see things differently
-        for item_id in item_ids:
-            value = None if rng.random() < 0.05 else min(5, max(1, 3 + lean + rng.randint(-2, 2)))
-            batch.append(
-                {"id": uuid.uuid4().hex, "response_id": rid, "item_id": item_id, "value": value}
-            )
-        if len(batch) >= 50_000:
-            conn.execute(insert(Answer), batch)
-            batch = []
-    if batch:
-        conn.execute(insert(Answer), batch)
+        answers = {
+            item_id: None if rng.random() < 0.05 else min(5, max(1, 3 + lean + rng.randint(-2, 2)))
+            for item_id in item_ids
+        }
+        org, function, level = segments[i]
+        responses.append(PastResponse(org, function, level, answers, on=now.date()))
+    record_responses(survey.id, responses)
     db.session.commit()
     db.session.execute(text("ANALYZE"))
     db.session.commit()
@@ -268,13 +249,13 @@ def run(kind: str, sizes: list[int]) -> int:
                 survey = make_survey(partnership, instrument, version, size, rng)
                 answers = size * len(DIMENSIONS) * ITEMS_PER_DIMENSION
 
-                def scoring(survey=survey):  # type: ignore[no-untyped-def]
+                def scoring(survey=survey):
                     return score_survey(survey_input(survey), settings)
 
-                def floor(survey=survey):  # type: ignore[no-untyped-def]
+                def floor(survey=survey):
                     return db.session.execute(FLOOR_SQL, {"s": survey.id}).all()
 
-                def aggregation(survey=survey):  # type: ignore[no-untyped-def]
+                def aggregation(survey=survey):
                     return survey_input(survey)
 
                 scoring()  # warm the caches of both alike

@@ -27,58 +27,24 @@ import re
 import secrets
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+from benchmarks.common import WORKERS, Database, create_database, start_gunicorn  # noqa: E402
+
 ITEMS = 20
-WORKERS = 2
 WARMUP_SUBMISSIONS = 30
 
 _CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
 
 
 # --- databases ----------------------------------------------------------------------------
-
-
-@dataclass
-class Database:
-    url: str
-    drop: Callable[[], None]
-
-
-def create_database(kind: str, folder: str, name: str) -> Database:
-    """A fresh, empty database: a SQLite file in `folder`, or pp_bench_<random> on PostgreSQL."""
-    if kind == "sqlite":
-        return Database("sqlite:///" + os.path.join(folder, f"{name}.db"), lambda: None)
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from partnership.db import normalise_url
-
-    db_name = "pp_bench_" + secrets.token_hex(6)
-    admin = create_engine(normalise_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
-    admin.dispose()
-    url = make_url(normalise_url(PG_ADMIN)).set(database=db_name)
-
-    def drop() -> None:
-        engine = create_engine(normalise_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-        engine.dispose()
-
-    return Database(url.render_as_string(hide_password=False), drop)
 
 
 @dataclass
@@ -214,90 +180,6 @@ def stored(url: str) -> tuple[int, int]:
         answers = conn.scalar(select(func.count()).select_from(Answer)) or 0
     engine.dispose()
     return responses, answers
-
-
-# --- servers ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    port: int
-    process: subprocess.Popen  # type: ignore[type-arg]
-    log_path: str
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def log(self) -> str:
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def cpu_seconds(self) -> float:
-        """CPU time (user + system) used so far by the master and its workers (Linux /proc)."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            pid, ppid = int(entry), int(fields[1])
-            if pid == self.process.pid or ppid == self.process.pid:
-                total += int(fields[11]) + int(fields[12])
-        return total / ticks
-
-
-def start_gunicorn(app_spec: str, env: dict[str, str], log_path: str, probe: str) -> Server:
-    """gunicorn with WORKERS sync workers (like tests/servers.py), no access log."""
-    port = free_port()
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(WORKERS),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--backlog",
-                "2048",
-                "--graceful-timeout",
-                "2",
-                app_spec,
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(port, process, log_path)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited:\n" + server.log()[-3000:])
-        try:
-            status, _, _ = http("GET", port, probe)
-            if status:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.stop()
-    raise RuntimeError("gunicorn did not start:\n" + server.log()[-3000:])
 
 
 # --- the client ---------------------------------------------------------------------------

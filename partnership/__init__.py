@@ -8,19 +8,18 @@ from typing import Any
 
 from flask import Flask, render_template
 
-from partnership.config import DEV_SECRET, defaults, instance_dir
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from partnership.config import DEV_SECRET, defaults, instance_dir, resource_dir
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then PARTNERSHIP_* environment variables, then overrides."""
     app = Flask(
         __name__,
-        template_folder=os.path.join(ROOT, "templates"),
-        instance_path=instance_dir(ROOT),
+        template_folder=resource_dir("templates"),
+        instance_path=instance_dir(),
         static_folder="static",
     )
+    os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_prefixed_env("PARTNERSHIP")
     if overrides:
@@ -69,21 +68,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
-
-    from flask import g, request
-
-    from partnership.db import reset_reading, set_reading
-
-    @app.before_request
-    def _read_only_get() -> None:
-        # GETs begin DEFERRED on SQLite so reading never waits for a writer's lock.
-        g._pp_reading = set_reading(request.method in ("GET", "HEAD", "OPTIONS"))
-
-    @app.teardown_request
-    def _reset_read_only(_exc: BaseException | None) -> None:
-        token = g.pop("_pp_reading", None)
-        if token is not None:
-            reset_reading(token)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -203,7 +187,7 @@ CSP = (
 
 def register_security_headers(app: Flask) -> None:
     @app.after_request
-    def _headers(response):  # type: ignore[no-untyped-def]
+    def _headers(response):
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -218,7 +202,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["LEVELS"] = LEVELS
 
-    def partnership_nav(partnership):  # type: ignore[no-untyped-def]
+    def partnership_nav(partnership):
         """Links of the partnership's sub-navigation, from the blueprints that are registered."""
         from flask import url_for
 

@@ -5,23 +5,29 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+from typing import TYPE_CHECKING
 
 import click
-from alembic import command
-from alembic.config import Config
 from flask import current_app
 from sqlalchemy.engine import make_url
 
-from partnership import ROOT
 from partnership.clitools import CommandGroup
+from partnership.config import resource_dir
 from partnership.db import normalise_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 db_cli = CommandGroup("db", help="Database schema and backups.")
 
 
 def alembic_config(url: str | None = None) -> Config:
+    # Alembic (with Mako and Pygments behind it) is imported by the commands that use it, not
+    # by every web worker at start-up.
+    from alembic.config import Config
+
     cfg = Config()
-    cfg.set_main_option("script_location", os.path.join(ROOT, "migrations"))
+    cfg.set_main_option("script_location", resource_dir("migrations"))
     cfg.set_main_option("path_separator", "os")
     cfg.attributes["database_url"] = normalise_url(url or current_app.config["DATABASE_URL"])
     return cfg
@@ -29,6 +35,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
     # Alembic narrates every step at INFO; a person upgrading wants the outcome only.
+    from alembic import command
+
     logging.getLogger("alembic").setLevel(logging.WARNING)
     command.upgrade(alembic_config(url), revision)
 
@@ -49,6 +57,8 @@ def upgrade_command(revision: str) -> None:
 @click.argument("revision")
 def downgrade_command(revision: str) -> None:
     """Downgrade the database to REVISION (e.g. base)."""
+    from alembic import command
+
     command.downgrade(alembic_config(), revision)
     click.echo(f"Database downgraded to {revision}.")
 
@@ -56,6 +66,8 @@ def downgrade_command(revision: str) -> None:
 @db_cli.command("current")
 def current_command() -> None:
     """Show the database's schema revision."""
+    from alembic import command
+
     command.current(alembic_config())
 
 

@@ -56,7 +56,28 @@ def defaults(instance_path: str) -> dict[str, object]:
     }
 
 
-def instance_dir(root: str) -> str:
-    path = os.path.join(root, "instance")
+#: The package folder, and the checkout around it (when running from one).
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+CHECKOUT_DIR = os.path.dirname(PACKAGE_DIR)
+
+
+def resource_dir(name: str) -> str:
+    """Where the folder `name` (templates, migrations, docs) is: inside the package in an
+    installed wheel (pyproject's force-include ships the top-level folder there), else at the
+    top of the checkout, where it is kept."""
+    shipped = os.path.join(PACKAGE_DIR, name)
+    return shipped if os.path.isdir(shipped) else os.path.join(CHECKOUT_DIR, name)
+
+
+def is_checkout() -> bool:
+    return not os.path.isdir(os.path.join(PACKAGE_DIR, "templates"))
+
+
+def instance_dir() -> str | None:
+    """`instance/` of the checkout; None for an installed wheel, where Flask's default
+    (`<prefix>/var/partnership-instance`) applies, never a folder inside site-packages."""
+    if not is_checkout():
+        return None
+    path = os.path.join(CHECKOUT_DIR, "instance")
     os.makedirs(path, exist_ok=True)
     return path

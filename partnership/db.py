@@ -1,10 +1,12 @@
 """Database plumbing: the declarative base, engine set-up and the request-scoped session.
 
 SQLite is the embedded default. To keep concurrent writers from failing with "database is
-locked", every connection runs in WAL mode with a busy timeout, and write transactions begin
-IMMEDIATE (they take the write lock up front instead of upgrading a read lock, which SQLite
-cannot wait for). Read-only requests (GET/HEAD) begin DEFERRED so they never queue behind
-writers; see `reading()`.
+locked", every connection runs in WAL mode with a busy timeout, and the transaction of a use
+case that writes begins IMMEDIATE (it takes the write lock up front instead of upgrading a
+read lock, which SQLite cannot wait for). The transaction mode belongs to the use case, not
+to the request: a service function that writes is decorated with ``@db.writes`` (or runs in
+``with db.writing():``), whatever the HTTP method or command that calls it; everything else
+reads in DEFERRED transactions that never queue behind writers.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import functools
+import os
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import MetaData, String, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import DateTime
 
@@ -62,6 +66,12 @@ class UUIDString(TypeDecorator[str]):
     cache_ok = True
 
 
+def affected_rows(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (``Session.execute`` is typed as returning a plain
+    Result; for those statements it is a CursorResult)."""
+    return cast(CursorResult[Any], result).rowcount
+
+
 def new_uuid() -> str:
     return uuid.uuid4().hex
 
@@ -70,27 +80,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "pp_sqlite_deferred", default=False
-)
-
-
-@contextlib.contextmanager
-def reading() -> Iterator[None]:
-    """Within this block, SQLite transactions begin DEFERRED (read-only work)."""
-    token = _deferred.set(True)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-
-
-def set_reading(value: bool) -> contextvars.Token[bool]:
-    return _deferred.set(value)
-
-
-def reset_reading(token: contextvars.Token[bool]) -> None:
-    _deferred.reset(token)
+#: True inside a writing use case (``Database.writing``): SQLite transactions begin IMMEDIATE.
+_writing: contextvars.ContextVar[bool] = contextvars.ContextVar("pp_writing", default=False)
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def normalise_url(url: str) -> str:
@@ -131,10 +123,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if _deferred.get() or conn.get_execution_options().get("sqlite_deferred"):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
 
 
 class Database:
@@ -143,7 +132,16 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self._factory: sessionmaker[Session] | None = None
-        self.session: scoped_session[Session] = scoped_session(self._make_session)
+        # scoped_session takes any callable that returns a Session (typed as a sessionmaker)
+        self.session: scoped_session[Session] = scoped_session(self._make_session)  # type: ignore[arg-type]
+        # `gunicorn --preload` builds the app, then forks the workers: a child must never use
+        # a connection its parent opened (SQLAlchemy, "Using Connection Pools with
+        # Multiprocessing or os.fork()"), so it starts with an empty pool of its own.
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose(close=False)
 
     def _make_session(self) -> Session:
         if self._factory is None:
@@ -156,12 +154,43 @@ class Database:
         self.engine = build_engine(app.config["DATABASE_URL"])
         self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         # A fresh scoped registry per app keeps test apps from sharing sessions.
-        self.session = scoped_session(self._make_session, scopefunc=_scope_id)
+        self.session = scoped_session(self._make_session, scopefunc=_scope_id)  # type: ignore[arg-type]
         app.extensions["pp_db"] = self
 
         @app.teardown_appcontext
         def _remove_session(_exc: BaseException | None) -> None:
             self.session.remove()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """One writing transaction: the read transaction the session may hold (a page's
+        lookups) ends, the next begins IMMEDIATE on SQLite, and the block's work commits at
+        its end or rolls back if it raises, so a refused use case changes nothing. Nested
+        blocks join the outer transaction."""
+        if _writing.get():
+            yield
+            return
+        if self.session().in_transaction():
+            self.session.commit()  # ends the read snapshot; loaded objects stay usable
+        token = _writing.set(True)
+        try:
+            yield
+            self.session.commit()
+        except BaseException:
+            self.session.rollback()
+            raise
+        finally:
+            _writing.reset(token)
+
+    def writes(self, fn: _F) -> _F:
+        """Decorator for a service function that writes: it runs in ``writing()``."""
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.writing():
+                return fn(*args, **kwargs)
+
+        return cast(_F, wrapper)
 
     @property
     def is_sqlite(self) -> bool:

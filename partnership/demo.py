@@ -99,6 +99,7 @@ def _people(org: str, count: int, offset: int) -> list[tuple[str, str, str, str]
     return people
 
 
+@db.writes
 def load_demo(password: str, base_url: str = "http://127.0.0.1:5000") -> str:
     """Create the demo coach and partnership when missing. Returns the login text to print."""
     coach = db.session.scalar(select(User).where(User.email == COACH_EMAIL))
@@ -345,7 +346,7 @@ def _extend(partnership: Partnership) -> None:
         db.session.commit()
 
 
-def _agreement(rng, means, item, org, person):  # type: ignore[no-untyped-def]
+def _agreement(rng, means, item, org, person):
     """A 1..5 answer around the quarter's mean for the dimension (reverse items mirrored)."""
     if item.dimension is None:
         mean = sum(m[org] for m in means.values()) / len(means)
@@ -358,7 +359,7 @@ def _agreement(rng, means, item, org, person):  # type: ignore[no-untyped-def]
     return 6 - value if item.is_reverse else value
 
 
-def _frequency(rng, recurring, item):  # type: ignore[no-untyped-def]
+def _frequency(rng, recurring, item):
     """1 never .. 4 every cycle: mostly 3-4 for a recurring sign, mostly 1-2 otherwise."""
     if rng.random() < (0.8 if item.sign in recurring else 0.15):
         return rng.choice((3, 3, 4))
@@ -367,16 +368,16 @@ def _frequency(rng, recurring, item):  # type: ignore[no-untyped-def]
 
 def _run_survey(
     partnership, cycle, instrument, version, people, opened, closed, answered, answer, rng
-):  # type: ignore[no-untyped-def]
+):
     """Invite `people`, store answers for some of them, close it (freezing its snapshot) unless
-    `closed` is None. Invitations and responses are written directly: the demo tells a past."""
-    from partnership.surveys.models import (
-        Answer,
-        Comment,
-        Invitation,
-        Response,
-        Survey,
+    `closed` is None. Invitations and responses are written as a past (surveys.history)."""
+    from partnership.surveys.history import (
+        Invitee,
+        PastResponse,
+        record_invitations,
+        record_responses,
     )
+    from partnership.surveys.models import Survey
 
     survey = Survey(
         partnership_id=partnership.id,
@@ -394,50 +395,36 @@ def _run_survey(
     by_org: dict[int, list] = {}
     for person in people:
         by_org.setdefault(person.organization_id, []).append(person)
+    invitees: list[Invitee] = []
+    responses: list[PastResponse] = []
     for org_index, org in enumerate(partnership.organizations):
         members = by_org.get(org.id, [])
         count = answered[org_index] if answered else round(len(members) * 0.8)
         responders = set(rng.sample(range(len(members)), min(count, len(members))))
         for i, person in enumerate(members):
             used = i in responders
-            db.session.add(
-                Invitation(
-                    survey_id=survey.id,
-                    stakeholder_id=person.id,
-                    organization_id=org.id,
-                    function=person.function,
-                    level=person.level,
-                    is_used=used,
-                )
-            )
+            invitees.append(Invitee(person.id, org.id, person.function, person.level, used))
             if not used:
                 continue
-            response = Response(
-                survey_id=survey.id,
-                organization_id=org.id,
-                function=person.function,
-                level=person.level,
-                submitted_on=opened.date() + dt.timedelta(days=rng.randint(0, 9)),
-            )
-            db.session.add(response)
-            db.session.flush()
+            on = opened.date() + dt.timedelta(days=rng.randint(0, 9))
             offset = rng.gauss(0, 0.45)
+            answers: dict[int, int | None] = {}
+            comments: dict[int, str] = {}
             for item in version.items:
                 if item.kind == "comment":
                     if rng.random() < 0.25:
-                        db.session.add(
-                            Comment(
-                                response_id=response.id,
-                                item_id=item.id,
-                                body=rng.choice(_COMMENTS[org_index]),
-                            )
-                        )
+                        comments[item.id] = rng.choice(_COMMENTS[org_index])
                     continue
                 if item.kind == "likelihood":
                     value = min(10, max(0, round(rng.gauss(7.2 - org_index * 1.3, 1.8))))
                 else:
                     value = answer(item, org_index, offset)
-                db.session.add(Answer(response_id=response.id, item_id=item.id, value=value))
+                answers[item.id] = value
+            responses.append(
+                PastResponse(org.id, person.function, person.level, answers, comments, on)
+            )
+    record_invitations(survey.id, invitees)
+    record_responses(survey.id, responses)
     db.session.flush()
     if closed is not None:
         from partnership.results.services import close_survey

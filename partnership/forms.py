@@ -22,7 +22,7 @@ def choices(pairs: Iterable[tuple[object, str]] | Iterable[str]) -> list[SelectC
     out = []
     for pair in pairs:
         if isinstance(pair, tuple):
-            out.append(SelectChoice(pair[0], pair[1]))  # type: ignore[arg-type]
+            out.append(SelectChoice(pair[0], pair[1]))
         else:
             out.append(SelectChoice(pair, pair))
     return out

@@ -9,9 +9,9 @@ Each key ("acct:<email>", "ip:<addr>", "token-ip:<addr>") counts failures; past
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from partnership.accounts.models import LoginThrottle
 from partnership.db import utcnow
@@ -30,15 +30,23 @@ def wait_seconds(keys: list[str], now: dt.datetime | None = None) -> int:
     ).all()
     if not blocked:
         return 0
-    return max(1, int((max(blocked) - now).total_seconds()) + 1)
+    latest = max(until for until in blocked if until is not None)
+    return max(1, int((latest - now).total_seconds()) + 1)
 
 
 def record_failure(keys: list[str], *, free_attempts: int, max_delay: int) -> None:
     """Count a failure for each key (flush only; the caller commits)."""
     now = utcnow()
-    insert = (
-        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
+    # the dialect's own INSERT (ON CONFLICT), imported here: only the one in use gets loaded
+    insert: Any  # either dialect's INSERT; both have on_conflict_do_update
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        insert = pg_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        insert = sqlite_insert
     stale = now - WINDOW
     for key in keys:
         key = key[:300]

@@ -8,61 +8,19 @@ PostgreSQL is missing fails instead, so CI never passes by skipping.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from partnership import create_app
-from partnership.db import normalise_url
-
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def require(condition: bool, what: str, install: str) -> None:
-    """Skip (newcomer) or fail (CI) when something the test needs is missing."""
-    if condition:
-        return
-    message = f"{what} is not available: {install}"
-    if os.environ.get("PARTNERSHIP_TEST_REQUIRE_ALL") == "1":
-        pytest.fail(message + " (PARTNERSHIP_TEST_REQUIRE_ALL=1 turns this skip into a failure)")
-    pytest.skip(message)
-
-
-def postgres_reachable(url: str = PG_DEFAULT) -> bool:
-    try:
-        engine = create_engine(normalise_url(url), connect_args={"connect_timeout": 2})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
-def create_pg_database(admin_url: str) -> str:
-    """CREATE DATABASE pp_test_<random> next to admin_url's; returns its URL."""
-    name = "pp_test_" + secrets.token_hex(6)
-    engine = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return (
-        make_url(normalise_url(admin_url)).set(database=name).render_as_string(hide_password=False)
-    )
-
-
-def drop_pg_database(admin_url: str, url: str) -> None:
-    name = make_url(url).database
-    engine = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+from tests.environment import (
+    create_pg_database,
+    drop_pg_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +53,7 @@ def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
 
 
-def _truncate(app) -> None:  # type: ignore[no-untyped-def]
+def _truncate(app) -> None:
     from partnership.extensions import db
     from partnership.models import metadata
 
@@ -133,7 +91,7 @@ class FreshContextClient(FlaskClient):
     Flask-Login user), as in a real server, although the test keeps one pushed for its own
     database work."""
 
-    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+    def open(self, *args, **kwargs):
         from partnership.extensions import db
 
         # End the test's own transaction so the request sees (and may lock) a fresh database,
@@ -147,20 +105,15 @@ class FreshContextClient(FlaskClient):
 
 
 def _running_app(config: dict[str, object]) -> Iterator:
-    from partnership.db import reset_reading, set_reading
     from partnership.extensions import db
 
     app = create_app(config)
     app.test_client_class = FreshContextClient
     ctx = app.app_context()
     ctx.push()
-    # The test's own reads begin DEFERRED, so it never holds SQLite's write lock while the
-    # request under test needs it.
-    token = set_reading(True)
     try:
         yield app
     finally:
-        reset_reading(token)
         _truncate(app)
         ctx.pop()
         db.dispose()
@@ -178,17 +131,17 @@ def csrf_app(app_config: dict[str, object]) -> Iterator:
 
 
 @pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-def runner(app):  # type: ignore[no-untyped-def]
+def runner(app):
     return app.test_cli_runner()
 
 
 @pytest.fixture
-def smtp_server(app):  # type: ignore[no-untyped-def]
+def smtp_server(app):
     """A real SMTP server on loopback (aiosmtpd); the app is configured to deliver to it."""
     from aiosmtpd.controller import Controller
 
@@ -215,7 +168,7 @@ def artifacts_dir() -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(migrated: str, artifacts_dir: str):  # type: ignore[no-untyped-def]
+def live_server(migrated: str, artifacts_dir: str):
     """gunicorn (2 workers) serving the app on the test database, for this test session."""
     from tests.servers import start_gunicorn
 

@@ -39,7 +39,7 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     )
 
 
-def deliver(app, *, now: dt.datetime | None = None) -> list[Delivered]:  # type: ignore[no-untyped-def]
+def deliver(app, *, now: dt.datetime | None = None) -> list[Delivered]:
     """Run the outbox sender once and return what it sent, in order."""
     sent: list[EmailMessage] = []
     send_pending(app.config, now=now, transport=sent.append)

@@ -36,7 +36,7 @@ def server_env(database_url: str, base_url: str, **extra: str) -> dict[str, str]
 @dataclass
 class LiveServer:
     url: str
-    process: subprocess.Popen  # type: ignore[type-arg]
+    process: subprocess.Popen
     log_path: str
 
     def stop(self) -> None:
@@ -94,23 +94,23 @@ def start_gunicorn(database_url: str, log_dir: str, workers: int = 2, **env: str
 class Mailbox:
     """Messages received by the loopback SMTP server."""
 
-    messages: list = field(default_factory=list)  # type: ignore[type-arg]
+    messages: list = field(default_factory=list)
     #: Recipients the server refuses (550), as a mailbox that does not exist.
-    rejected: set = field(default_factory=set)  # type: ignore[type-arg]
+    rejected: set = field(default_factory=set)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address.lower() in self.rejected:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
         from email import message_from_bytes, policy
 
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list:  # type: ignore[type-arg]
+    def wait_for(self, count: int, timeout: float = 10.0) -> list:
         deadline = time.time() + timeout
         while len(self.messages) < count and time.time() < deadline:
             time.sleep(0.05)

@@ -4,6 +4,7 @@ revokes, password change and reset."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -22,8 +23,6 @@ from partnership.tokens import hash_token
 
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verifying against this keeps the time of a login for an unknown email like a real one.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 10
 #: Reset emails per account (and per typed address) per hour.
 RESETS_PER_HOUR = 3
@@ -35,6 +34,15 @@ class AccountError(Refused):
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps the time of a login for an unknown email like a real one.
+
+    Made on first use, not at import: one argon2 hash costs about a quarter of a second, which
+    every worker would otherwise pay before serving its first page."""
+    return _hasher.hash("not-a-real-password")
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
@@ -53,6 +61,7 @@ def check_password_rules(password: str) -> None:
         raise AccountError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
 
 
+@db.writes
 def create_user(email: str, name: str, password: str, role: str = "coach") -> User:
     """Create an account (admin, coach or steering). Commits."""
     email = normalise_email(email)
@@ -88,6 +97,7 @@ def _throttle_keys(email: str, ip: str) -> list[str]:
     return [f"acct:{normalise_email(email)}"[:300], f"ip:{ip}"[:300]]
 
 
+@db.writes
 def authenticate(
     email: str, password: str, ip: str, *, free_attempts: int, max_delay: int
 ) -> LoginResult:
@@ -100,7 +110,7 @@ def authenticate(
         return LoginResult(None, wait_seconds=wait)
 
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    ok = verify_password(user.password_hash if user else _dummy_hash(), password)
     if ok and user is not None and user.is_active:
         throttle.clear(keys[0])
         if _hasher.check_needs_rehash(user.password_hash):
@@ -112,6 +122,7 @@ def authenticate(
     return LoginResult(None)
 
 
+@db.writes
 def logout(user: User) -> None:
     """Revoke every session of the user: old cookies stop working. Commits."""
     db.session.execute(
@@ -133,6 +144,7 @@ def _new_password(user: User, new: str) -> None:
     outbox.cancel_pending(PASSWORD_RESET, user_id=user.id)
 
 
+@db.writes
 def change_password(user: User, current: str, new: str) -> None:
     """Change a password; other sessions are revoked and outstanding reset links voided.
     Commits."""
@@ -143,6 +155,7 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.commit()
 
 
+@db.writes
 def set_password(email: str, new: str) -> User:
     """Admin reset (CLI): set a password, revoke sessions, void reset links. Commits."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
@@ -154,6 +167,7 @@ def set_password(email: str, new: str) -> User:
     return user
 
 
+@db.writes
 def request_password_reset(
     email: str, base_url: str, *, per_hour: int = RESETS_PER_HOUR, now: dt.datetime | None = None
 ) -> None:
@@ -189,6 +203,7 @@ def reset_token_is_valid(token: str) -> bool:
     return row is not None and not row.is_used and row.expires_at > utcnow()
 
 
+@db.writes
 def reset_password(token: str, new: str) -> User:
     """Consume a reset token (once) and set the new password; the user's other reset links
     stop working too. Commits."""

@@ -23,7 +23,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login():
     if current_user.is_authenticated:
         return redirect(url_for("partnerships.index"))
     form = LoginForm()
@@ -55,7 +55,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     services.logout(current_user._get_current_object())
     logout_user()
     flash("You are logged out.", "info")
@@ -64,7 +64,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
@@ -83,7 +83,7 @@ def change_password():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-def reset_request():  # type: ignore[no-untyped-def]
+def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         services.request_password_reset(
@@ -97,7 +97,7 @@ def reset_request():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset(token: str):  # type: ignore[no-untyped-def]
+def reset(token: str):
     form = ResetForm()
     if request.method in ("GET", "HEAD") and not services.reset_token_is_valid(token):
         return render_template("accounts/reset_invalid.html"), 404

@@ -377,7 +377,7 @@ class _ContentsLine(Flowable):
         canv.line(start, 4, self.width - 22, 4)
         canv.setDash()
         x, y = canv.absolutePosition(self.width, 4)
-        canv.toc_slot(self.key, x, y)  # type: ignore[attr-defined]
+        canv.toc_slot(self.key, x, y)
 
 
 class _BriefDoc(BaseDocTemplate):
@@ -424,7 +424,7 @@ class _BriefDoc(BaseDocTemplate):
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - ReportLab's name
         section = getattr(flowable, "section", None)
         if section is not None:
-            self.canv.mark_section(*section)  # type: ignore[attr-defined]
+            self.canv.mark_section(*section)
 
     def _footer(self, canv: Canvas) -> None:
         cover = self.brief.cover

@@ -75,6 +75,15 @@ SCALES: dict[str, tuple[tuple[int, str], ...]] = {
     ),
     "likelihood": tuple((i, str(i)) for i in range(11)),
 }
+#: Shorter labels where a results table has little room.
+_SHORT_LABELS = {"Neither agree nor disagree": "Neither"}
+
+
+def option_labels(kind: str, *, short: bool = False) -> tuple[str, ...]:
+    """The labels of a scale's options, in order (``short``: for narrow results columns)."""
+    labels = tuple(label for _, label in SCALES[kind])
+    return tuple(_SHORT_LABELS.get(label, label) for label in labels) if short else labels
+
 
 DIMENSION_LABELS: dict[str, str] = {
     # quarterly pulse and partnership audit

@@ -16,9 +16,10 @@ import logging
 import re
 import secrets
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -27,7 +28,6 @@ from partnership.extensions import db
 from partnership.instruments import catalog
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.partnerships.models import Partnership
-from partnership.surveys.models import Survey
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,6 @@ MAX_DESCRIPTION = 4000
 MAX_AUDIENCE = 300
 MAX_DIMENSIONS = 20
 #: States of a survey that has (or had) respondents: its version must stay as it is.
-_ANSWERED_STATES = ("open", "closed")
 _KEY_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
 
@@ -145,16 +144,9 @@ def usable_instruments(partnership: Partnership) -> list[Instrument]:
 
 
 def is_version_locked(version: InstrumentVersion) -> bool:
-    """True when the version may not change: locked when a survey opened, or (belt and braces)
-    used by a survey that is open or closed."""
-    if version.is_locked:
-        return True
-    used = db.session.scalar(
-        select(Survey.id)
-        .where(Survey.instrument_version_id == version.id, Survey.state.in_(_ANSWERED_STATES))
-        .limit(1)
-    )
-    return used is not None
+    """True when the version may not change: opening a survey locks its version
+    (``lock_version``, in the same transaction), and a survey is never reopened."""
+    return version.is_locked
 
 
 @dataclass(frozen=True)
@@ -198,20 +190,10 @@ def summarize_dimensions(version: InstrumentVersion) -> list[DimensionSummary]:
     return out
 
 
-def survey_counts(partnership: Partnership) -> dict[int, int]:
-    """Surveys of this partnership per instrument lineage (any state)."""
-    rows = db.session.execute(
-        select(Survey.instrument_id, func.count())
-        .where(Survey.partnership_id == partnership.id)
-        .group_by(Survey.instrument_id)
-    ).all()
-    return {instrument_id: n for instrument_id, n in rows}
-
-
-def library(partnership: Partnership) -> list[LibraryEntry]:
+def library(partnership: Partnership, counts: Mapping[int, int]) -> list[LibraryEntry]:
     """The library page's rows: every usable instrument with its latest version's shape and
-    how many of this partnership's surveys use it."""
-    counts = survey_counts(partnership)
+    how many of this partnership's surveys use it (``counts`` by instrument id, from
+    ``partnership.surveys.services.surveys_per_instrument``)."""
     instruments = usable_instruments(partnership)
     sources = _clone_sources([i.cloned_from_version_id for i in instruments])
     entries = []
@@ -260,18 +242,6 @@ def _clone_sources(version_ids: list[int | None]) -> dict[int, str]:
         .where(InstrumentVersion.id.in_(ids))
     ).all()
     return {vid: f"{name}, version {number}" for vid, number, name in rows}
-
-
-def in_use(instrument: Instrument, partnership: Partnership) -> int:
-    """How many of this partnership's surveys use the instrument (any version, any state)."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Survey)
-            .where(Survey.partnership_id == partnership.id, Survey.instrument_id == instrument.id)
-        )
-        or 0
-    )
 
 
 # --- built-ins ----------------------------------------------------------------------------
@@ -343,16 +313,17 @@ def _write_catalog_items(version: InstrumentVersion, entry: catalog.CatalogInstr
     db.session.flush()
     existing = {row.key: row for row in version.items}
     for key, (position, item) in wanted.items():
-        row = existing.get(key)
-        if row is None:
+        current = existing.get(key)
+        if current is None:
             version.items.append(_item_from_catalog(version.id, position, item))
             continue
-        row.position = position
-        _apply(row, _catalog_data(item))
+        current.position = position
+        _apply(current, _catalog_data(item))
     version.dimensions = list(entry.dimensions)
     db.session.flush()
 
 
+@db.writes
 def ensure_builtins() -> None:
     """Create the catalog's built-in instruments, or bring them up to date. Idempotent; commits.
 
@@ -407,6 +378,7 @@ def lock_version(version: InstrumentVersion) -> None:
 # --- clone --------------------------------------------------------------------------------
 
 
+@db.writes
 def clone_instrument(
     partnership: Partnership, instrument: Instrument, number: int | None = None
 ) -> Instrument:
@@ -529,6 +501,7 @@ def _item_in(version: InstrumentVersion, key: str) -> Item:
     raise LookupError(key)
 
 
+@db.writes
 def update_instrument(instrument: Instrument, data: InstrumentData) -> None:
     """Rename or re-describe one of the partnership's own instruments (lineage-wide: names
     and descriptions are not versioned). Commits."""
@@ -655,6 +628,7 @@ def _apply(item: Item, data: ItemData) -> None:
     item.sign = data.sign
 
 
+@db.writes
 def add_item(instrument: Instrument, data: ItemData) -> Item:
     """Append a question to one of the partnership's own instruments, with a fresh key.
     Commits."""
@@ -674,6 +648,7 @@ def add_item(instrument: Instrument, data: ItemData) -> Item:
     return item
 
 
+@db.writes
 def update_item(instrument: Instrument, item: Item, data: ItemData) -> Item:
     """Change a question of one of the partnership's own instruments; it keeps its key.
     Returns the latest version's copy. Commits."""
@@ -686,6 +661,7 @@ def update_item(instrument: Instrument, item: Item, data: ItemData) -> Item:
     return target
 
 
+@db.writes
 def remove_item(instrument: Instrument, item: Item) -> None:
     """Remove a question from one of the partnership's own instruments. Commits."""
     _require_own(instrument)
@@ -696,6 +672,7 @@ def remove_item(instrument: Instrument, item: Item) -> None:
     _commit()
 
 
+@db.writes
 def move_item(instrument: Instrument, item: Item, direction: str) -> None:
     """Move a question one place up or down in the asking order. Commits."""
     _require_own(instrument)
@@ -727,6 +704,7 @@ def _slug(value: str, sep: str) -> str:
     return re.sub(r"[^a-z0-9]+", sep, value.strip().lower()).strip(sep)
 
 
+@db.writes
 def add_dimension(instrument: Instrument, label: str) -> str:
     """Add a dimension to the latest version of one of the partnership's own instruments; its
     key is the slug of the label. Returns the key. Commits."""
@@ -747,6 +725,7 @@ def add_dimension(instrument: Instrument, label: str) -> str:
     return key
 
 
+@db.writes
 def remove_dimension(instrument: Instrument, key: str) -> None:
     """Remove a dimension no item uses from one of the partnership's own instruments.
     Commits."""

@@ -11,24 +11,21 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import login_required
 from markupsafe import Markup, escape
 
+from partnership.accounts.session import current_account
 from partnership.instruments import catalog, services
 from partnership.instruments.forms import NO_DIMENSION, DimensionForm, InstrumentForm, ItemForm
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import can_write, get_partnership_or_404
-from partnership.surveys.taking import survey_page_context
+from partnership.surveys import services as survey_services
 from partnership.timefmt import short_date
 
 bp = Blueprint("instruments", __name__)
 
 BASE = "/partnerships/<int:partnership_id>/instruments"
-
-
-def _user():  # type: ignore[no-untyped-def]
-    return current_user._get_current_object()
 
 
 @bp.app_template_filter("partner_marked")
@@ -46,7 +43,7 @@ def _own_or_403(instrument: Instrument) -> None:
 def _editable(partnership_id: int, instrument_id: int) -> tuple[Partnership, Instrument]:
     """The partnership (writable by this user) and one of its own instruments; 404 when it is
     not visible to the partnership, 403 for a built-in."""
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     instrument = services.get_instrument_or_404(partnership, instrument_id)
     _own_or_403(instrument)
     return partnership, instrument
@@ -63,15 +60,15 @@ def _show_url(partnership: Partnership, instrument: Instrument, anchor: str | No
 
 @bp.get(BASE)
 @login_required
-def index(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id)
-    entries = services.library(partnership)
+def index(partnership_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id)
+    entries = services.library(partnership, survey_services.surveys_per_instrument(partnership))
     return render_template(
         "instruments/index.html",
         partnership=partnership,
         builtins=[e for e in entries if e.instrument.is_builtin],
         own=[e for e in entries if not e.instrument.is_builtin],
-        can_write=can_write(_user(), partnership),
+        can_write=can_write(current_account(), partnership),
         kind_labels=services.KIND_LABELS,
     )
 
@@ -83,13 +80,13 @@ def _render_show(
     *,
     dimension_form: DimensionForm | None = None,
     status: int = 200,
-):  # type: ignore[no-untyped-def]
+):
     latest = services.latest_version(instrument)
     version = version or latest
     is_latest = version.id == latest.id
     items = sorted(version.items, key=lambda i: i.position)
     used = {d: sum(1 for i in items if i.dimension == d) for d in version.dimensions}
-    editable = can_write(_user(), partnership) and not instrument.is_builtin and is_latest
+    editable = can_write(current_account(), partnership) and not instrument.is_builtin and is_latest
     return render_template(
         "instruments/show.html",
         partnership=partnership,
@@ -104,9 +101,9 @@ def _render_show(
         dimension_use=used,
         dimension_label=lambda key: services.dimension_label(key, version),
         kind_labels=services.KIND_LABELS,
-        surveys=services.in_use(instrument, partnership),
+        surveys=survey_services.surveys_per_instrument(partnership).get(instrument.id, 0),
         cloned_from=services.clone_source(instrument, partnership),
-        can_write=can_write(_user(), partnership),
+        can_write=can_write(current_account(), partnership),
         editable=editable,
         dimension_form=dimension_form or DimensionForm(),
         created=short_date(version.created_at, partnership.timezone),
@@ -115,8 +112,8 @@ def _render_show(
 
 @bp.get(BASE + "/<int:instrument_id>")
 @login_required
-def show(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id)
+def show(partnership_id: int, instrument_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     instrument = services.get_instrument_or_404(partnership, instrument_id)
     number = request.args.get("version", type=int)
     version = services.get_version_or_404(instrument, number)
@@ -125,8 +122,8 @@ def show(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-de
 
 @bp.post(BASE + "/<int:instrument_id>/clone")
 @login_required
-def clone(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+def clone(partnership_id: int, instrument_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     instrument = services.get_instrument_or_404(partnership, instrument_id)
     number = request.form.get("version", type=int)
     copy = services.clone_instrument(partnership, instrument, number)
@@ -136,7 +133,7 @@ def clone(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-d
 
 @bp.route(BASE + "/<int:instrument_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
+def edit(partnership_id: int, instrument_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     form = InstrumentForm(obj=None if request.method == "POST" else instrument)
     if form.validate_on_submit():
@@ -161,7 +158,7 @@ def edit(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-de
     ), status
 
 
-def _attach(form, exc: services.InstrumentError) -> None:  # type: ignore[no-untyped-def]
+def _attach(form, exc: services.InstrumentError) -> None:
     """Show a service's refusal next to its field (or at the top of the form)."""
     target = form[exc.field] if exc.field and exc.field in form else None
     if target is not None:
@@ -188,7 +185,7 @@ def _item_page(
     instrument: Instrument,
     form: ItemForm,
     item: Item | None,
-):  # type: ignore[no-untyped-def]
+):
     status = 400 if request.method == "POST" else 200
     latest = services.latest_version(instrument)
     return render_template(
@@ -204,7 +201,7 @@ def _item_page(
 
 @bp.route(BASE + "/<int:instrument_id>/items/new", methods=["GET", "POST"])
 @login_required
-def new_item(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
+def new_item(partnership_id: int, instrument_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     form = ItemForm()
     form.set_dimensions(services.latest_version(instrument))
@@ -224,7 +221,7 @@ def new_item(partnership_id: int, instrument_id: int):  # type: ignore[no-untype
 
 @bp.route(BASE + "/<int:instrument_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_item(partnership_id: int, instrument_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def edit_item(partnership_id: int, instrument_id: int, item_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     item = services.get_item_or_404(instrument, item_id)
     form = ItemForm(obj=None if request.method == "POST" else item)
@@ -245,7 +242,7 @@ def edit_item(partnership_id: int, instrument_id: int, item_id: int):  # type: i
 
 @bp.post(BASE + "/<int:instrument_id>/items/<int:item_id>/remove")
 @login_required
-def remove_item(partnership_id: int, instrument_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def remove_item(partnership_id: int, instrument_id: int, item_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     item = services.get_item_or_404(instrument, item_id)
     try:
@@ -259,7 +256,7 @@ def remove_item(partnership_id: int, instrument_id: int, item_id: int):  # type:
 
 @bp.post(BASE + "/<int:instrument_id>/items/<int:item_id>/move")
 @login_required
-def move_item(partnership_id: int, instrument_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def move_item(partnership_id: int, instrument_id: int, item_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     item = services.get_item_or_404(instrument, item_id)
     try:
@@ -272,7 +269,7 @@ def move_item(partnership_id: int, instrument_id: int, item_id: int):  # type: i
 
 @bp.post(BASE + "/<int:instrument_id>/dimensions")
 @login_required
-def add_dimension(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
+def add_dimension(partnership_id: int, instrument_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     form = DimensionForm()
     if form.validate_on_submit():
@@ -291,7 +288,7 @@ def add_dimension(partnership_id: int, instrument_id: int):  # type: ignore[no-u
 
 @bp.post(BASE + "/<int:instrument_id>/dimensions/remove")
 @login_required
-def remove_dimension(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
+def remove_dimension(partnership_id: int, instrument_id: int):
     partnership, instrument = _editable(partnership_id, instrument_id)
     key = request.form.get("key", "")
     try:
@@ -301,26 +298,3 @@ def remove_dimension(partnership_id: int, instrument_id: int):  # type: ignore[n
         return _render_show(partnership, instrument, status=400)
     flash(f"Dimension {services.dimension_label(key)} removed.", "success")
     return redirect(_show_url(partnership, instrument, "dimensions"))
-
-
-@bp.get(BASE + "/<int:instrument_id>/preview")
-@login_required
-def preview(partnership_id: int, instrument_id: int):  # type: ignore[no-untyped-def]
-    """The survey as a stakeholder of organization A or B sees it. Read-only: the page built
-    by the survey-taking code, with no action to post to and a banner saying nothing is saved."""
-    partnership = get_partnership_or_404(_user(), partnership_id)
-    instrument = services.get_instrument_or_404(partnership, instrument_id)
-    version = services.get_version_or_404(instrument, request.args.get("version", type=int))
-    side = request.args.get("as", "A").upper()
-    if side not in ("A", "B"):
-        abort(404)
-    respondent = partnership.org_a if side == "A" else partnership.org_b
-    context = survey_page_context(version, respondent, partnership, preview=True)
-    return render_template(
-        "instruments/preview.html",
-        **context,
-        partnership=partnership,
-        instrument=instrument,
-        version=version,
-        side=side,
-    )

@@ -48,7 +48,8 @@ def run_command() -> None:
     takes over if the first stops)."""
     from partnership.jobs.process import run_scheduler
 
-    sys.exit(run_scheduler(current_app._get_current_object(), echo=click.echo))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sys.exit(run_scheduler(app, echo=click.echo))
 
 
 @jobs_cli.command("tick")

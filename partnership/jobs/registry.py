@@ -76,8 +76,10 @@ def open_surveys(ctx: JobContext) -> str:
     matching stakeholder; a late opening says how late and why."""
 
     def act(survey: Survey) -> bool:
-        schedule.note_open(survey, schedule.late_note(survey.opens_at, ctx.now, ctx.previous_run))
-        surveys.open_survey(survey, base_url=ctx.base_url, now=ctx.now)
+        with db.writing():  # the note and the opening: one transaction
+            note = schedule.late_note(survey.opens_at, ctx.now, ctx.previous_run)
+            schedule.note_open(survey, note)
+            surveys.open_survey(survey, base_url=ctx.base_url, now=ctx.now)
         return True
 
     done, refused = _each_survey(
@@ -109,8 +111,10 @@ def close_surveys(ctx: JobContext) -> str:
     results frozen as snapshot version 1, and whatever else the close use case does)."""
 
     def act(survey: Survey) -> bool:
-        schedule.note_close(survey, schedule.late_note(survey.closes_at, ctx.now, ctx.previous_run))
-        results.close_survey(survey, now=ctx.now)
+        with db.writing():  # the note and the close: one transaction
+            note = schedule.late_note(survey.closes_at, ctx.now, ctx.previous_run)
+            schedule.note_close(survey, note)
+            results.close_survey(survey, now=ctx.now)
         return True
 
     done, refused = _each_survey(

@@ -80,24 +80,10 @@ def _upsert(model: type, key: str, values: dict[str, Any]) -> None:
 
 
 def run_job(job: Job, clock: Clock, config: Mapping[str, Any]) -> Outcome:
-    """Run one job now: record its start, run it, record how it ended. Commits."""
+    """Run one job now: record its start, run it, record how it ended (each record in a
+    transaction of its own; the job's services commit their own work)."""
     now = clock()
-    previous = db.session.scalar(select(JobRun.last_started_at).where(JobRun.name == job.name))
-    failures = db.session.scalar(select(JobRun.failures_in_row).where(JobRun.name == job.name))
-    _upsert(
-        JobRun,
-        "name",
-        {
-            "name": job.name,
-            "last_started_at": now,
-            "last_finished_at": None,
-            "last_outcome": "running",
-            "last_summary": "",
-            "last_error": None,
-            "failures_in_row": failures or 0,
-        },
-    )
-    db.session.commit()
+    previous = _record_start(job.name, now)
     context = JobContext(now=now, clock=clock, previous_run=previous, config=config)
     try:
         summary = str(job.run(context) or "")
@@ -105,33 +91,46 @@ def run_job(job: Job, clock: Clock, config: Mapping[str, Any]) -> Outcome:
         db.session.rollback()
         log.exception("job %s failed", job.name)
         error = f"{type(exc).__name__}: {exc}"
-        db.session.execute(
-            update(JobRun)
-            .where(JobRun.name == job.name)
-            .values(
-                last_finished_at=clock(),
-                last_outcome="error",
-                last_summary="failed",
-                last_error=error[:2000],
-                failures_in_row=JobRun.failures_in_row + 1,
-            )
-        )
-        db.session.commit()
+        _record_end(job.name, clock(), summary="failed", error=error)
         return Outcome(job.name, False, error)
-    finished = clock()
-    db.session.execute(
-        JobRun.__table__.update()
-        .where(JobRun.name == job.name)
-        .values(
-            last_finished_at=finished,
-            last_outcome="ok",
-            last_summary=summary[:500],
-            last_ok_at=finished,
-            failures_in_row=0,
-        )
-    )
-    db.session.commit()
+    _record_end(job.name, clock(), summary=summary)
     return Outcome(job.name, True, summary)
+
+
+@db.writes
+def _record_start(name: str, now: dt.datetime) -> dt.datetime | None:
+    """The job's row says it is running; returns when it began the time before."""
+    row = db.session.execute(
+        select(JobRun.last_started_at, JobRun.failures_in_row).where(JobRun.name == name)
+    ).first()
+    _upsert(
+        JobRun,
+        "name",
+        {
+            "name": name,
+            "last_started_at": now,
+            "last_finished_at": None,
+            "last_outcome": "running",
+            "last_summary": "",
+            "last_error": None,
+            "failures_in_row": row[1] if row is not None else 0,
+        },
+    )
+    return row[0] if row is not None else None
+
+
+@db.writes
+def _record_end(name: str, when: dt.datetime, *, summary: str, error: str | None = None) -> None:
+    values: dict[str, Any] = {
+        "last_finished_at": when,
+        "last_outcome": "ok" if error is None else "error",
+        "last_summary": summary[:500],
+    }
+    if error is None:
+        values.update(last_ok_at=when, failures_in_row=0)
+    else:
+        values.update(last_error=error[:2000], failures_in_row=JobRun.failures_in_row + 1)
+    db.session.execute(update(JobRun).where(JobRun.name == name).values(**values))
 
 
 def run_pass(jobs: tuple[Job, ...], clock: Clock, config: Mapping[str, Any]) -> list[Outcome]:
@@ -142,6 +141,7 @@ def run_pass(jobs: tuple[Job, ...], clock: Clock, config: Mapping[str, Any]) -> 
 # --- the heartbeat -------------------------------------------------------------------------
 
 
+@db.writes
 def beat(now: dt.datetime, *, mode: str, started_at: dt.datetime) -> None:
     """The scheduler holding the lock is alive at `now`. Commits."""
     _upsert(
@@ -156,7 +156,6 @@ def beat(now: dt.datetime, *, mode: str, started_at: dt.datetime) -> None:
             "mode": mode,
         },
     )
-    db.session.commit()
 
 
 def heartbeat() -> SchedulerHeartbeat | None:

@@ -8,6 +8,7 @@ import datetime as dt
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from partnership.accounts.session import current_account
 from partnership.db import utcnow
 from partnership.errors import Refused
 from partnership.forms import attach_error
@@ -32,16 +33,12 @@ REMINDER_BADGES = {
 }
 
 
-def _user():  # type: ignore[no-untyped-def]
-    return current_user._get_current_object()
-
-
-def _is_coach_account(user) -> bool:  # type: ignore[no-untyped-def]
+def _is_coach_account(user) -> bool:
     return bool(user.is_authenticated and user.role != "steering")
 
 
 def _coach_partnership(partnership_id: int, *, write: bool = False) -> Partnership:
-    return get_coached_partnership_or_404(_user(), partnership_id, write=write)
+    return get_coached_partnership_or_404(current_account(), partnership_id, write=write)
 
 
 @bp.app_context_processor
@@ -67,10 +64,10 @@ def _scheduler_alert() -> dict[str, object]:
 
 @bp.get("/partnerships/<int:partnership_id>/schedule")
 @login_required
-def schedule_page(partnership_id: int):  # type: ignore[no-untyped-def]
+def schedule_page(partnership_id: int):
     partnership = _coach_partnership(partnership_id)
     form = None
-    if can_write(_user(), partnership):
+    if can_write(current_account(), partnership):
         days = schedule.reminder_days(partnership)
         form = PlanForm(
             data={
@@ -82,7 +79,7 @@ def schedule_page(partnership_id: int):  # type: ignore[no-untyped-def]
     return _render(partnership, form)
 
 
-def _render(partnership: Partnership, form: PlanForm | None, status: int = 200):  # type: ignore[no-untyped-def]
+def _render(partnership: Partnership, form: PlanForm | None, status: int = 200):
     now = utcnow()
     return render_template(
         "jobs/schedule.html",
@@ -108,7 +105,7 @@ def _render(partnership: Partnership, form: PlanForm | None, status: int = 200):
 
 @bp.post("/partnerships/<int:partnership_id>/schedule")
 @login_required
-def save_plan(partnership_id: int):  # type: ignore[no-untyped-def]
+def save_plan(partnership_id: int):
     partnership = _coach_partnership(partnership_id, write=True)
     form = PlanForm()
     if form.validate_on_submit():

@@ -63,7 +63,7 @@ def display_order(kpis: Iterable[Kpi]) -> list[Kpi]:
     children: dict[int, list[Kpi]] = {}
     for k in rows:
         if not k.is_shared and k.linked_to_id in shared_ids:
-            children.setdefault(k.linked_to_id, []).append(k)  # type: ignore[arg-type]
+            children.setdefault(k.linked_to_id, []).append(k)
     out: list[Kpi] = []
     for k in rows:
         if k.is_shared:
@@ -165,7 +165,7 @@ def kpi_statuses(cycle: Cycle) -> tuple[KpiStatus, ...]:
     locals_of: dict[int, list[str]] = {}
     for k in kpis:
         if not k.is_shared and k.linked_to_id in shared_ids:
-            locals_of.setdefault(k.linked_to_id, []).append(str(k.id))  # type: ignore[arg-type]
+            locals_of.setdefault(k.linked_to_id, []).append(str(k.id))
     out = []
     for k in kpis:
         v, p = now.get(k.id), prev.get(k.id)
@@ -269,6 +269,7 @@ def _apply(kpi: Kpi, data: KpiData) -> None:
     kpi.linked_to_id = data.linked_to_id
 
 
+@db.writes
 def create_kpi(partnership: Partnership, data: KpiData) -> Kpi:
     """Add a KPI after the partnership's others. Commits."""
     clean = _check(partnership, data)
@@ -283,6 +284,7 @@ def create_kpi(partnership: Partnership, data: KpiData) -> Kpi:
     return kpi
 
 
+@db.writes
 def update_kpi(partnership: Partnership, kpi: Kpi, data: KpiData) -> None:
     """Edit a KPI. A new target applies to values recorded from now on; recorded values keep
     theirs. Commits."""
@@ -299,6 +301,7 @@ def _commit_or_refuse(name: str) -> None:
         raise KpiError(f"This partnership already has a KPI named “{name}”.", field="name")
 
 
+@db.writes
 def set_kpi_active(kpi: Kpi, active: bool) -> None:
     """Deactivate (no longer tracked: no new values, no signals) or reactivate a KPI; its
     recorded values stay. Commits."""
@@ -324,6 +327,7 @@ class Saved:
     cleared: int
 
 
+@db.writes
 def record_values(
     partnership: Partnership, cycle: Cycle, entries: Mapping[int, Entry], user: User | None
 ) -> Saved:

@@ -5,8 +5,9 @@ Coaches write; steering members read."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from partnership.accounts.session import current_account
 from partnership.forms import attach_error
 from partnership.kpis import services
 from partnership.kpis.forms import KpiForm, kpi_values_form
@@ -23,23 +24,19 @@ from partnership.surveys.models import Cycle
 bp = Blueprint("kpis", __name__)
 
 
-def _user():  # type: ignore[no-untyped-def]
-    return current_user._get_current_object()
-
-
 @bp.context_processor
 def _helpers() -> dict[str, object]:
     return {
         "number": fmt_number,
         "directions": DIRECTIONS,
-        "can_write": lambda partnership: can_write(_user(), partnership),
+        "can_write": lambda partnership: can_write(current_account(), partnership),
     }
 
 
 @bp.get("/partnerships/<int:partnership_id>/kpis")
 @login_required
-def index(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id)
+def index(partnership_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     return render_template(
         "kpis/index.html",
         partnership=partnership,
@@ -67,7 +64,7 @@ def _kpi_data(form: KpiForm) -> services.KpiData:
     )
 
 
-def _render_kpi_form(partnership: Partnership, form: KpiForm, kpi: Kpi | None):  # type: ignore[no-untyped-def]
+def _render_kpi_form(partnership: Partnership, form: KpiForm, kpi: Kpi | None):
     status = 400 if request.method == "POST" else 200
     return render_template(
         "kpis/kpi_form.html", partnership=partnership, form=form, kpi=kpi
@@ -76,8 +73,8 @@ def _render_kpi_form(partnership: Partnership, form: KpiForm, kpi: Kpi | None): 
 
 @bp.route("/partnerships/<int:partnership_id>/kpis/new", methods=["GET", "POST"])
 @login_required
-def new_kpi(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+def new_kpi(partnership_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     form = _kpi_form(partnership)
     if form.validate_on_submit():
         try:
@@ -92,8 +89,8 @@ def new_kpi(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/partnerships/<int:partnership_id>/kpis/<int:kpi_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_kpi(partnership_id: int, kpi_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+def edit_kpi(partnership_id: int, kpi_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     kpi = get_child_or_404(Kpi, kpi_id, partnership)
     form = _kpi_form(partnership, kpi)
     if form.validate_on_submit():
@@ -109,8 +106,8 @@ def edit_kpi(partnership_id: int, kpi_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/partnerships/<int:partnership_id>/kpis/<int:kpi_id>/active")
 @login_required
-def toggle_kpi(partnership_id: int, kpi_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+def toggle_kpi(partnership_id: int, kpi_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     kpi = get_child_or_404(Kpi, kpi_id, partnership)
     active = request.form.get("active") == "1"
     services.set_kpi_active(kpi, active)
@@ -120,15 +117,17 @@ def toggle_kpi(partnership_id: int, kpi_id: int):  # type: ignore[no-untyped-def
 
 @bp.route("/partnerships/<int:partnership_id>/cycles/<int:cycle_id>/kpis", methods=["GET", "POST"])
 @login_required
-def cycle_values(partnership_id: int, cycle_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=request.method == "POST")
+def cycle_values(partnership_id: int, cycle_id: int):
+    partnership = get_partnership_or_404(
+        current_account(), partnership_id, write=request.method == "POST"
+    )
     cycle = get_child_or_404(Cycle, cycle_id, partnership)
     kpis = services.list_kpis(partnership, include_inactive=False)
     recorded = services.cycle_values(cycle)
     form = kpi_values_form(kpis, recorded)
     if form.validate_on_submit():
         try:
-            saved = services.record_values(partnership, cycle, form.entries(), _user())
+            saved = services.record_values(partnership, cycle, form.entries(), current_account())
         except services.KpiError as exc:
             attach_error(form, str(exc), exc.field)
         else:

@@ -37,14 +37,14 @@ import re
 import smtplib
 import ssl
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
-from partnership.db import utcnow
+from partnership.db import affected_rows, utcnow
 from partnership.errors import NotFound, Refused
 from partnership.extensions import db
 from partnership.outbox.models import OutboxMessage
@@ -174,13 +174,14 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=2 ** max(0, attempts - 1))
 
 
-def _due(now: dt.datetime):  # type: ignore[no-untyped-def]
+def _due(now: dt.datetime) -> ColumnElement[bool]:
     return or_(
         and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now),
     )
 
 
+@db.writes
 def _claim_next(now: dt.datetime, lease: dt.timedelta) -> tuple[int, int] | None:
     """Claim the oldest due row: (id, attempt), or None when nothing is due. Compare-and-set:
     of several senders, one wins each row; the attempt number it gets fences the row (only
@@ -205,19 +206,22 @@ def _claim_next(now: dt.datetime, lease: dt.timedelta) -> tuple[int, int] | None
     return None
 
 
+@db.writes
 def _finish(msg_id: int, attempt: int, **values: Any) -> bool:
     """Write the outcome of a delivery attempt, only if the row is still this attempt's (its
     lease did not expire into another sender's claim). Commits; False when it was not."""
-    won = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == msg_id,
-            OutboxMessage.status == "sending",
-            OutboxMessage.attempts == attempt,
+    won = affected_rows(
+        db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == msg_id,
+                OutboxMessage.status == "sending",
+                OutboxMessage.attempts == attempt,
+            )
+            .values(lease_until=None, **values)
+            .execution_options(synchronize_session="evaluate")
         )
-        .values(lease_until=None, **values)
-        .execution_options(synchronize_session="evaluate")
-    ).rowcount
+    )
     db.session.commit()
     if not won:
         log.warning(
@@ -259,7 +263,7 @@ def build_message(msg: OutboxMessage, email: Email, sender: str, secret: str) ->
     return message
 
 
-def _smtp(config: dict[str, Any]) -> smtplib.SMTP:
+def _smtp(config: Mapping[str, Any]) -> smtplib.SMTP:
     host, port = config["SMTP_HOST"], int(config["SMTP_PORT"])
     timeout = float(config["SMTP_TIMEOUT"])
     security = (config.get("SMTP_SECURITY") or "none").lower()
@@ -279,7 +283,7 @@ def _smtp(config: dict[str, Any]) -> smtplib.SMTP:
 class _SmtpTransport:
     """One SMTP connection for a pass, opened on first use and re-opened after an error."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config
         self.smtp: smtplib.SMTP | None = None
 
@@ -343,8 +347,9 @@ def _retry_or_fail(
     return "retry", dict(values, status="pending", next_attempt_at=now + backoff(attempt))
 
 
+@db.writes
 def _deliver(
-    msg_id: int, attempt: int, clock: Clock, config: dict[str, Any], transport: Transport
+    msg_id: int, attempt: int, clock: Clock, config: Mapping[str, Any], transport: Transport
 ) -> str:
     """Render, commit the minted hashes, send, mark. Returns the count it belongs to."""
     now = clock()
@@ -386,7 +391,7 @@ def _deliver(
 
 
 def send_pending(
-    config: dict[str, Any],
+    config: Mapping[str, Any],
     *,
     now: dt.datetime | None = None,
     clock: Clock | None = None,
@@ -424,6 +429,7 @@ def send_pending(
     return counts
 
 
+@db.writes
 def retry_failed(
     partnership_id: int, message_ids: list[int], *, now: dt.datetime | None = None
 ) -> int:
@@ -439,12 +445,14 @@ def retry_failed(
     ).all()
     if len(rows) != len(set(message_ids)):
         raise NotFound("There is nothing at this address, or you have no access to it.")
-    queued = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(rows), OutboxMessage.status == "failed")
-        .values(status="pending", attempts=0, next_attempt_at=now or utcnow(), lease_until=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    queued = affected_rows(
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(rows), OutboxMessage.status == "failed")
+            .values(status="pending", attempts=0, next_attempt_at=now or utcnow(), lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if not queued:
         db.session.rollback()
         raise Refused("That email is no longer failed: it was sent again or is on its way.")
@@ -453,15 +461,18 @@ def retry_failed(
     return int(queued)
 
 
+@db.writes
 def purge(*, retention_days: int = RETENTION_DAYS, now: dt.datetime | None = None) -> int:
     """Delete finished rows (sent, failed, cancelled) written more than `retention_days` ago.
     Commits; returns how many went."""
     cutoff = (now or utcnow()) - dt.timedelta(days=retention_days)
-    gone = db.session.execute(
-        delete(OutboxMessage).where(
-            OutboxMessage.status.in_(FINISHED), OutboxMessage.created_at < cutoff
+    gone = affected_rows(
+        db.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.status.in_(FINISHED), OutboxMessage.created_at < cutoff
+            )
         )
-    ).rowcount
+    )
     db.session.commit()
     return int(gone or 0)
 

@@ -4,8 +4,9 @@ SMTP error and a button that sends them again."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from partnership.accounts.session import current_account
 from partnership.errors import Refused
 from partnership.outbox import services
 from partnership.partnerships.models import Partnership
@@ -23,17 +24,13 @@ STATUS_LABELS = {
 }
 
 
-def _user():  # type: ignore[no-untyped-def]
-    return current_user._get_current_object()
-
-
 def _coach_partnership(partnership_id: int, *, write: bool = False) -> Partnership:
-    return get_coached_partnership_or_404(_user(), partnership_id, write=write)
+    return get_coached_partnership_or_404(current_account(), partnership_id, write=write)
 
 
 @bp.get("/partnerships/<int:partnership_id>/outbox")
 @login_required
-def index(partnership_id: int):  # type: ignore[no-untyped-def]
+def index(partnership_id: int):
     partnership = _coach_partnership(partnership_id)
     status = request.args.get("status") or None
     if status not in (None, *services.STATUS_ORDER):
@@ -47,14 +44,14 @@ def index(partnership_id: int):  # type: ignore[no-untyped-def]
         labels=STATUS_LABELS,
         kind_label=services.kind_label,
         when=lambda value: short_when(value, partnership.timezone),
-        may_retry=can_write(_user(), partnership),
+        may_retry=can_write(current_account(), partnership),
         max_attempts=services.MAX_ATTEMPTS,
     )
 
 
 @bp.post("/partnerships/<int:partnership_id>/outbox/retry")
 @login_required
-def retry(partnership_id: int):  # type: ignore[no-untyped-def]
+def retry(partnership_id: int):
     partnership = _coach_partnership(partnership_id, write=True)
     ids = [int(v) for v in request.form.getlist("message") if v.isdigit()]
     try:

@@ -22,7 +22,7 @@ from wtforms.validators import (
 
 from partnership.forms import NumberField, choices
 from partnership.partnerships.models import LEVELS
-from partnership.partnerships.services import THRESHOLDS, Threshold
+from partnership.partnerships.thresholds import THRESHOLDS, Threshold
 
 
 class PartnershipForm(FlaskForm):
@@ -105,7 +105,7 @@ class CoachForm(FlaskForm):
 
 
 class ThresholdsForm(FlaskForm):
-    """The early-warning thresholds, one field per ``services.THRESHOLDS`` entry, typed as the
+    """The early-warning thresholds, one field per ``thresholds.THRESHOLDS`` entry, typed as the
     coach reads them (shares as percentages). Checks numbers and ranges; the service checks
     them again with the rules between fields (red stricter than amber) and ``Settings``."""
 
@@ -114,7 +114,7 @@ class ThresholdsForm(FlaskForm):
         return {spec.name: self[spec.name].data for spec in THRESHOLDS}
 
 
-def _in_range(spec: Threshold):  # type: ignore[no-untyped-def]
+def _in_range(spec: Threshold):
     def check(_form: FlaskForm, field: NumberField) -> None:
         if field.data is not None:
             problem = spec.check(field.data)

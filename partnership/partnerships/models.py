@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partnership.db import Base, UTCDateTime, utcnow
+from partnership.partnerships.levels import LEVELS  # noqa: F401 - re-exported
 
 DEFAULT_FUNCTIONS = [
     "sales",
@@ -28,12 +29,6 @@ DEFAULT_FUNCTIONS = [
     "other",
 ]
 _Org = TypeVar("_Org", bound=Any)
-
-LEVELS = {
-    "executive": "Executive",
-    "manager": "Manager",
-    "individual": "Individual contributor",
-}
 
 
 def other_organization(organizations: Sequence[_Org], organization_id: int | None) -> _Org | None:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from partnership.accounts.session import current_account
 from partnership.forms import attach_error, choices
 from partnership.partnerships import services
+from partnership.partnerships import stakeholders as stakeholder_services
+from partnership.partnerships import thresholds as threshold_services
 from partnership.partnerships.forms import (
     CoachForm,
     ImportForm,
@@ -14,24 +17,21 @@ from partnership.partnerships.forms import (
     parse_functions,
 )
 from partnership.partnerships.models import DEFAULT_FUNCTIONS, Stakeholder
+from partnership.surveys import erasure
 
 bp = Blueprint("partnerships", __name__)
 
 
-def _user():  # type: ignore[no-untyped-def]
-    return current_user._get_current_object()
-
-
 @bp.get("/")
-def home():  # type: ignore[no-untyped-def]
+def home():
     return redirect(url_for("partnerships.index"))
 
 
 @bp.get("/partnerships")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index():
     archived = request.args.get("archived") == "1"
-    items = services.visible_partnerships(_user(), archived=archived)
+    items = services.visible_partnerships(current_account(), archived=archived)
     return render_template("partnerships/index.html", partnerships=items, archived=archived)
 
 
@@ -52,8 +52,8 @@ def _form_data(form: PartnershipForm) -> services.PartnershipData:
 
 @bp.route("/partnerships/new", methods=["GET", "POST"])
 @login_required
-def create():  # type: ignore[no-untyped-def]
-    if _user().role == "steering":
+def create():
+    if current_account().role == "steering":
         abort(403)
     form = PartnershipForm()
     form.timezone.choices = choices(services.timezones())
@@ -62,7 +62,7 @@ def create():  # type: ignore[no-untyped-def]
         form.timezone.data = "UTC"
     if form.validate_on_submit():
         try:
-            partnership = services.create_partnership(_user(), _form_data(form))
+            partnership = services.create_partnership(current_account(), _form_data(form))
         except services.PartnershipError as exc:
             flash(str(exc), "error")
         else:
@@ -74,24 +74,24 @@ def create():  # type: ignore[no-untyped-def]
 
 @bp.get("/partnerships/<int:partnership_id>")
 @login_required
-def show(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id)
-    counts = services.stakeholder_counts(partnership)
+def show(partnership_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    counts = stakeholder_services.stakeholder_counts(partnership)
     return render_template(
         "partnerships/show.html",
         partnership=partnership,
         counts=counts,
         members=services.members(partnership),
         threshold_overrides=sum(
-            row.is_override for row in services.current_thresholds(partnership).values()
+            row.is_override for row in threshold_services.current_thresholds(partnership).values()
         ),
     )
 
 
 @bp.route("/partnerships/<int:partnership_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+def edit(partnership_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     form = PartnershipForm(obj=None if request.method == "POST" else partnership)
     form.timezone.choices = choices(services.timezones())
     if request.method == "GET":
@@ -118,9 +118,9 @@ def edit(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/partnerships/<int:partnership_id>/archive")
 @login_required
-def archive(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id)
-    if _user().role == "steering":
+def archive(partnership_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    if current_account().role == "steering":
         abort(403)
     restore = request.form.get("restore") == "1"
     services.set_archived(partnership, not restore)
@@ -133,10 +133,10 @@ def archive(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/partnerships/<int:partnership_id>/coaches", methods=["GET", "POST"])
 @login_required
-def coaches(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id)
+def coaches(partnership_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id)
     form = CoachForm()
-    if request.method == "POST" and not _user().is_admin:
+    if request.method == "POST" and not current_account().is_admin:
         abort(403)
     if form.validate_on_submit():
         try:
@@ -159,25 +159,25 @@ def coaches(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/partnerships/<int:partnership_id>/stakeholders")
 @login_required
-def stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id)
+def stakeholders(partnership_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id)
     return render_template(
         "partnerships/stakeholders.html",
         partnership=partnership,
-        stakeholders=services.list_stakeholders(partnership),
+        stakeholders=stakeholder_services.list_stakeholders(partnership),
         import_form=ImportForm(),
     )
 
 
-def _stakeholder_form(partnership, obj=None) -> StakeholderForm:  # type: ignore[no-untyped-def]
+def _stakeholder_form(partnership, obj=None) -> StakeholderForm:
     form = StakeholderForm(obj=obj)
     form.organization_id.choices = choices((o.id, o.name) for o in partnership.organizations)
     form.function.choices = choices((f, f.capitalize()) for f in partnership.functions)
     return form
 
 
-def _stakeholder_data(form: StakeholderForm) -> services.StakeholderData:
-    return services.StakeholderData(
+def _stakeholder_data(form: StakeholderForm) -> stakeholder_services.StakeholderData:
+    return stakeholder_services.StakeholderData(
         name=form.name.data or "",
         email=form.email.data or "",
         organization_id=form.organization_id.data or 0,
@@ -189,12 +189,12 @@ def _stakeholder_data(form: StakeholderForm) -> services.StakeholderData:
 
 @bp.route("/partnerships/<int:partnership_id>/stakeholders/new", methods=["GET", "POST"])
 @login_required
-def new_stakeholder(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+def new_stakeholder(partnership_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     form = _stakeholder_form(partnership)
     if form.validate_on_submit():
         try:
-            row = services.add_stakeholder(partnership, _stakeholder_data(form))
+            row = stakeholder_services.add_stakeholder(partnership, _stakeholder_data(form))
         except services.PartnershipError as exc:
             form.email.errors = [str(exc)] if "email" in str(exc) else []
             if not form.email.errors:
@@ -213,13 +213,15 @@ def new_stakeholder(partnership_id: int):  # type: ignore[no-untyped-def]
     methods=["GET", "POST"],
 )
 @login_required
-def edit_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+def edit_stakeholder(partnership_id: int, stakeholder_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     form = _stakeholder_form(partnership, obj=None if request.method == "POST" else stakeholder)
     if form.validate_on_submit():
         try:
-            services.update_stakeholder(partnership, stakeholder, _stakeholder_data(form))
+            stakeholder_services.update_stakeholder(
+                partnership, stakeholder, _stakeholder_data(form)
+            )
         except services.PartnershipError as exc:
             form.email.errors = [str(exc)] if "email" in str(exc) else []
             if not form.email.errors:
@@ -238,11 +240,11 @@ def edit_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore[
 
 @bp.post("/partnerships/<int:partnership_id>/stakeholders/<int:stakeholder_id>/active")
 @login_required
-def toggle_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+def toggle_stakeholder(partnership_id: int, stakeholder_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     active = request.form.get("active") == "1"
-    services.set_stakeholder_active(stakeholder, active)
+    stakeholder_services.set_stakeholder_active(stakeholder, active)
     flash(f"{stakeholder.name} {'reactivated' if active else 'deactivated'}.", "success")
     return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
 
@@ -252,11 +254,11 @@ def toggle_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignor
     methods=["GET", "POST"],
 )
 @login_required
-def erase_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+def erase_stakeholder(partnership_id: int, stakeholder_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     if request.method == "POST":
-        name = services.erase_stakeholder(stakeholder)
+        name = erasure.erase_stakeholder(stakeholder)
         flash(f"{name} was erased with their invitations. Anonymous answers remain.", "success")
         return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
     return render_template(
@@ -266,12 +268,12 @@ def erase_stakeholder(partnership_id: int, stakeholder_id: int):  # type: ignore
 
 @bp.route("/partnerships/<int:partnership_id>/stakeholders/import", methods=["GET", "POST"])
 @login_required
-def import_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+def import_stakeholders(partnership_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     form = ImportForm()
     errors: list[str] = []
     if form.validate_on_submit():
-        result = services.import_stakeholders_csv(partnership, form.file.data.read())
+        result = stakeholder_services.import_stakeholders_csv(partnership, form.file.data.read())
         if not result.errors:
             flash(f"Imported {result.imported} stakeholders.", "success")
             return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
@@ -284,9 +286,9 @@ def import_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/partnerships/<int:partnership_id>/stakeholders.csv")
 @login_required
-def export_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id)
-    body = "\ufeff" + services.export_stakeholders_csv(partnership)
+def export_stakeholders(partnership_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    body = "\ufeff" + stakeholder_services.export_stakeholders_csv(partnership)
     return Response(
         body,
         mimetype="text/csv",
@@ -297,11 +299,16 @@ def export_stakeholders(partnership_id: int):  # type: ignore[no-untyped-def]
 # --- scoring thresholds -------------------------------------------------------------------
 
 
-def _thresholds_page(partnership, form: ThresholdsForm | None, status: int = 200):  # type: ignore[no-untyped-def]
-    current = services.current_thresholds(partnership)
+def _thresholds_page(partnership, form: ThresholdsForm | None, status: int = 200):
+    current = threshold_services.current_thresholds(partnership)
     groups = [
-        (key, title, about, [current[t.name] for t in services.THRESHOLDS if t.rule == key])
-        for key, title, about in services.THRESHOLD_RULES
+        (
+            key,
+            title,
+            about,
+            [current[t.name] for t in threshold_services.THRESHOLDS if t.rule == key],
+        )
+        for key, title, about in threshold_services.THRESHOLD_RULES
     ]
     return render_template(
         "partnerships/thresholds.html",
@@ -314,13 +321,13 @@ def _thresholds_page(partnership, form: ThresholdsForm | None, status: int = 200
 
 @bp.get("/partnerships/<int:partnership_id>/thresholds")
 @login_required
-def thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
+def thresholds(partnership_id: int):
     """The early-warning thresholds: a form for coaches, read-only for steering members and on
     an archived partnership."""
-    partnership = services.get_partnership_or_404(_user(), partnership_id)
+    partnership = services.get_partnership_or_404(current_account(), partnership_id)
     form = None
-    if services.can_write(_user(), partnership):
-        current = services.current_thresholds(partnership)
+    if services.can_write(current_account(), partnership):
+        current = threshold_services.current_thresholds(partnership)
         form = ThresholdsForm(
             data={name: row.spec.to_typed(row.value) for name, row in current.items()}
         )
@@ -329,13 +336,13 @@ def thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/partnerships/<int:partnership_id>/thresholds")
 @login_required
-def save_thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
+def save_thresholds(partnership_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
     form = ThresholdsForm()
     if form.validate_on_submit():
         try:
-            changed = services.save_thresholds(partnership, form.typed())
-        except services.ThresholdsRefused as exc:
+            changed = threshold_services.save_thresholds(partnership, form.typed())
+        except threshold_services.ThresholdsRefused as exc:
             for name, message in exc.errors:
                 attach_error(form, message, name)
         else:
@@ -350,8 +357,8 @@ def save_thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/partnerships/<int:partnership_id>/thresholds/restore")
 @login_required
-def restore_thresholds(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = services.get_partnership_or_404(_user(), partnership_id, write=True)
-    services.restore_default_thresholds(partnership)
+def restore_thresholds(partnership_id: int):
+    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    threshold_services.restore_default_thresholds(partnership)
     flash("Thresholds restored to the scoring.md defaults.", "success")
     return redirect(url_for("partnerships.thresholds", partnership_id=partnership.id))

@@ -28,7 +28,6 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import numpy as np
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -332,6 +331,8 @@ def _answer_aggregates(
     "Not applicable" (NULL) is missing, never zero; an answer outside its item's scale (the
     survey form refuses them) is ignored.
     """
+    import numpy as np  # here, not at the top: web workers start without NumPy
+
     plan = _plan(items, ids, db.session.get_bind().dialect.name)
     if plan is None:
         return (), ()

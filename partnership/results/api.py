@@ -19,6 +19,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from partnership.config import resource_dir
 from partnership.errors import DomainError, NotFound
 from partnership.partnerships.services import get_child_or_404
 from partnership.results import services
@@ -27,11 +28,7 @@ from partnership.surveys.models import Cycle, Survey
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-SCHEMA_PATH = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-    "docs",
-    "results-export.schema.json",
-)
+SCHEMA_PATH = os.path.join(resource_dir("docs"), "results-export.schema.json")
 NO_CREDENTIALS = (
     "Sign in, or send an API token of this partnership as `Authorization: Bearer <token>`."
 )
@@ -54,7 +51,7 @@ def _not_found() -> _Refused:
     return _Refused(error(404, "not found", "No such resource, or no access to it."))
 
 
-def _caller(partnership_id: int):  # type: ignore[no-untyped-def]
+def _caller(partnership_id: int):
     """(partnership, user, token) of an allowed caller; raises _Refused otherwise."""
     header = request.headers.get("Authorization", "").strip()
     if header:
@@ -77,7 +74,7 @@ def _caller(partnership_id: int):  # type: ignore[no-untyped-def]
     return partnership, user, None
 
 
-def _json(payload: dict) -> Response:  # type: ignore[type-arg]
+def _json(payload: dict) -> Response:
     response = jsonify(payload)
     response.headers["Cache-Control"] = "no-store"
     return response

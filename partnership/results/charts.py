@@ -528,7 +528,7 @@ def split_chart(rows: Sequence[SplitRow], *, width: float = 560) -> Chart:
                     Rect(bar_x, y + 2, bar_w, row_h - 4, fillColor=None, strokeColor=_color(GRID))
                 )
                 continue
-            x = bar_x
+            x: float = bar_x
             for share, color, ink in (
                 (row.favorable, FAVORABLE, "#ffffff"),
                 (row.neutral, NEUTRAL, INK),
@@ -785,12 +785,12 @@ class _ExactColorSVGCanvas(renderSVG.SVGCanvas):
             f"{max(0, min(255, round(c * 255))):02x}" for c in (color.red, color.green, color.blue)
         )
 
-    def setStrokeColor(self, color):  # type: ignore[no-untyped-def] # noqa: N802 - ReportLab's name
+    def setStrokeColor(self, color):  # noqa: N802 - ReportLab's name
         super().setStrokeColor(color)
         if color is not None:
             self.style["stroke"] = self._hex(color)
 
-    def setFillColor(self, color):  # type: ignore[no-untyped-def] # noqa: N802 - ReportLab's name
+    def setFillColor(self, color):  # noqa: N802 - ReportLab's name
         super().setFillColor(color)
         if color is not None:
             self.style["fill"] = self._hex(color)

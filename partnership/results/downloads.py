@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from partnership.accounts.session import current_account
 from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import get_child_or_404, get_partnership_or_404
 
@@ -36,14 +37,10 @@ class ApiTokenForm(FlaskForm):
     )
 
 
-def _user():  # type: ignore[no-untyped-def]
-    return current_user._get_current_object()
-
-
 def _coach_partnership(partnership_id: int, *, write: bool = False) -> Partnership:
     """The partnership for a coach's administration page (steering members: 403)."""
-    partnership = get_partnership_or_404(_user(), partnership_id, write=write)
-    if _user().role == "steering":
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=write)
+    if current_account().role == "steering":
         abort(403)
     return partnership
 
@@ -53,9 +50,9 @@ def _slug(text: str) -> str:
 
 
 def _download(partnership_id: int, survey_id: int, fmt: str) -> Response:
-    partnership = get_partnership_or_404(_user(), partnership_id)
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     survey = get_child_or_404(Survey, survey_id, partnership)
-    body = services.export_survey_file(survey, fmt, user=_user())
+    body = services.export_survey_file(survey, fmt, user=current_account())
     name = "-".join(
         _slug(part)
         for part in ("results", survey.cycle.label, services.lineage_key(survey), str(survey.id))
@@ -84,14 +81,16 @@ def results_xlsx(partnership_id: int, survey_id: int) -> Response:
 
 @bp.route("/partnerships/<int:partnership_id>/api-tokens", methods=["GET", "POST"])
 @login_required
-def api_tokens(partnership_id: int):  # type: ignore[no-untyped-def]
+def api_tokens(partnership_id: int):
     partnership = _coach_partnership(partnership_id, write=request.method == "POST")
     form = ApiTokenForm()
     created: ApiToken | None = None
     raw: str | None = None
     if form.validate_on_submit():
         try:
-            created, raw = services.create_api_token(partnership, form.name.data or "", _user())
+            created, raw = services.create_api_token(
+                partnership, form.name.data or "", current_account()
+            )
         except services.ResultsError as exc:
             form.name.errors = [str(exc)]
         else:
@@ -117,7 +116,7 @@ def _example_url(partnership: Partnership) -> str:
 
 @bp.post("/partnerships/<int:partnership_id>/api-tokens/<int:token_id>/revoke")
 @login_required
-def revoke_api_token(partnership_id: int, token_id: int):  # type: ignore[no-untyped-def]
+def revoke_api_token(partnership_id: int, token_id: int):
     # Revoking only removes access, so it is allowed on an archived partnership too.
     partnership = _coach_partnership(partnership_id)
     token = get_child_or_404(ApiToken, token_id, partnership)
@@ -128,7 +127,7 @@ def revoke_api_token(partnership_id: int, token_id: int):  # type: ignore[no-unt
 
 @bp.get("/partnerships/<int:partnership_id>/access-log")
 @login_required
-def access_log(partnership_id: int):  # type: ignore[no-untyped-def]
+def access_log(partnership_id: int):
     partnership = _coach_partnership(partnership_id)
     return render_template(
         "downloads/access_log.html",
@@ -139,10 +138,10 @@ def access_log(partnership_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _local_time(partnership: Partnership):  # type: ignore[no-untyped-def]
+def _local_time(partnership: Partnership):
     """A template helper: an aware UTC time in the partnership's zone, with the zone's name."""
 
-    def local(value):  # type: ignore[no-untyped-def]
+    def local(value):
         return short_when(value, partnership.timezone)
 
     return local

@@ -23,7 +23,7 @@ class Snapshot(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     #: The scoring result as JSON (full precision), the public export's "result" object.
-    data: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]
+    data: Mapped[dict] = mapped_column(JSON)
     #: "close" or "rescore".
     reason: Mapped[str] = mapped_column(String(20), default="close")
     created_by_id: Mapped[int | None] = mapped_column(

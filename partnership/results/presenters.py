@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from partnership.instruments.catalog import option_labels
+from partnership.partnerships.levels import LEVEL_GROUP_LABELS
 from partnership.results.charts import GapRow, SplitRow
 from partnership.scoring.format import NA, fmt_number, fmt_pct, fmt_score, fmt_stat
 from partnership.scoring.model import KPI_DIRECTION_LABELS, headline_order
@@ -53,21 +55,6 @@ ESCALATION_LABELS = {
     "repeated_red": "Red in two surveys running",
     "multiple_amber": "Several amber signals in one dimension",
 }
-
-LEVEL_LABELS = {
-    "executive": "Executives",
-    "manager": "Managers",
-    "individual": "Individual contributors",
-}
-
-AGREEMENT_OPTIONS = (
-    "Strongly disagree",
-    "Disagree",
-    "Neither",
-    "Agree",
-    "Strongly agree",
-)
-FREQUENCY_OPTIONS = ("Never", "Occasionally", "Most cycles", "Every cycle")
 
 
 class MalformedResult(ValueError):
@@ -505,7 +492,7 @@ def agreement_rows(data: Mapping[str, Any]) -> list[AgreementRow]:
 
 def _segment_label(by: str, name: str) -> str:
     if by == "level":
-        return LEVEL_LABELS.get(name, name.capitalize())
+        return LEVEL_GROUP_LABELS.get(name, name.capitalize())
     return name.capitalize()
 
 
@@ -594,9 +581,9 @@ def item_views(data: Mapping[str, Any], texts: Mapping[str, str] | None = None) 
         kind = str(item.get("kind"))
         scale_min, points = int(item.get("scale_min", 1)), int(item.get("points", 5))
         if kind == "agreement" and points == 5:
-            options = list(AGREEMENT_OPTIONS)
+            options = list(option_labels("agreement", short=True))
         elif kind == "frequency" and points == 4:
-            options = list(FREQUENCY_OPTIONS)
+            options = list(option_labels("frequency", short=True))
         else:
             options = [str(scale_min + k) for k in range(points)]
         orgs = []

@@ -5,21 +5,18 @@ frozen when the survey closes (``close_survey``: one transaction marks it closed
 the snapshot); every explicit re-score writes the next version with the thresholds and privacy
 threshold of that moment. An open survey is scored live, participation only.
 
-GET requests that write (an export writes an access-log row) end their read transaction and
-write in a transaction of their own, begun IMMEDIATE on SQLite, so a GET never fails
-upgrading a read lock to a write lock.
+An export reads in a read transaction, then writes its access-log row in a writing
+transaction of its own (``db.writing``, IMMEDIATE on SQLite), whatever the HTTP method.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
 import datetime as dt
 import hashlib
 import hmac
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +25,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from partnership.accounts.models import User
-from partnership.db import reset_reading, set_reading, utcnow
+from partnership.db import utcnow
 from partnership.errors import Conflict, NotFound, Refused
 from partnership.extensions import db
 from partnership.instruments.models import Instrument, InstrumentVersion
@@ -201,6 +198,7 @@ def freeze_snapshot(survey: Survey, *, reason: str = "close", user: User | None 
     return snapshot
 
 
+@db.writes
 def close_survey(survey: Survey, *, now: dt.datetime | None = None) -> Snapshot:
     """Close an open survey, then freeze its snapshot (version 1), in one transaction: both
     happen or neither does, and a closed survey is never reopened. The one way to close: the
@@ -216,6 +214,7 @@ def close_survey(survey: Survey, *, now: dt.datetime | None = None) -> Snapshot:
     return snapshot
 
 
+@db.writes
 def rescore(survey: Survey, user: User | None) -> Snapshot:
     """Re-score a closed survey with the current thresholds and privacy threshold: writes the
     next snapshot version, which exports and pages read from then on. Commits."""
@@ -231,7 +230,8 @@ def rescore(survey: Survey, user: User | None) -> Snapshot:
     return snapshot
 
 
-def _hidden_comment_ids(survey: Survey) -> set[str]:
+def hidden_comment_ids(survey: Survey) -> set[str]:
+    """Ids of the survey's comments a coach hid (kept, but shown nowhere)."""
     return set(
         db.session.scalars(
             select(Comment.id)
@@ -257,7 +257,7 @@ def _result_and_snapshot(survey: Survey) -> tuple[dict[str, Any], Snapshot | Non
     if survey.state == "closed":
         snap = current_snapshot(survey)
         if snap is not None:
-            return _without_hidden_comments(snap.data, _hidden_comment_ids(survey)), snap
+            return _without_hidden_comments(snap.data, hidden_comment_ids(survey)), snap
         # Closed before snapshots existed (or the freeze was skipped): score it live, which
         # is what the close would have frozen.
     return compute_result(survey).to_dict(), None
@@ -350,21 +350,6 @@ def cycle_export(cycle: Cycle) -> dict[str, Any]:
     }
 
 
-@contextlib.contextmanager
-def _write_transaction() -> Iterator[None]:
-    """End the read transaction of a GET and write in a fresh one (IMMEDIATE on SQLite)."""
-    db.session.commit()
-    token = set_reading(False)
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    finally:
-        reset_reading(token)
-
-
 def _record(
     partnership_id: int,
     *,
@@ -373,7 +358,7 @@ def _record(
     action: str,
     subject: str,
 ) -> None:
-    with _write_transaction():
+    with db.writing():
         if api_token is not None:
             api_token.last_used_at = utcnow()
         partnership = db.session.get(Partnership, partnership_id)
@@ -443,6 +428,7 @@ def export_survey_file(survey: Survey, fmt: str, *, user: User | None) -> bytes:
 # --- API tokens ----------------------------------------------------------------------------
 
 
+@db.writes
 def create_api_token(
     partnership: Partnership, name: str, user: User | None
 ) -> tuple[ApiToken, str]:
@@ -467,6 +453,7 @@ def create_api_token(
     return token, raw
 
 
+@db.writes
 def revoke_api_token(token: ApiToken) -> None:
     """Revoke a token: from now on it authenticates nothing. Idempotent. Commits."""
     if token.revoked_at is None:
@@ -492,7 +479,7 @@ def partnership_for_token(raw: str) -> Partnership | None:
     token = authenticate_token(raw)
     if token is None:
         return None
-    with _write_transaction():
+    with db.writing():
         token.last_used_at = utcnow()
     return db.session.get(Partnership, token.partnership_id)
 
@@ -592,6 +579,7 @@ def access_log(partnership: Partnership, *, limit: int = ACCESS_LOG_LIMIT) -> li
     return out
 
 
+@db.writes
 def hide_comment(partnership: Partnership, comment_id: str, user: Any) -> Survey:
     """Hide a comment that names a person: it is kept, marked hidden with who and when, and
     the hiding is logged. Returns the comment's survey; 404 when the comment is not one of

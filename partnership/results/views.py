@@ -21,10 +21,11 @@ from flask import (
     render_template,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from partnership.accounts.session import current_account
 from partnership.errors import Refused
 from partnership.extensions import db
 from partnership.instruments.catalog import render_text
@@ -36,7 +37,7 @@ from partnership.partnerships.services import (
     get_partnership_or_404,
 )
 from partnership.results import charts, presenters, services
-from partnership.surveys.models import Comment, Response, Survey
+from partnership.surveys.models import Survey
 from partnership.timefmt import short_when
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,6 @@ bp = Blueprint("results", __name__)
 PULSE_KEY = "quarterly-pulse"
 #: What an unreadable snapshot (empty, another schema) raises while it is presented.
 UNREADABLE = (presenters.MalformedResult, KeyError, TypeError, ValueError)
-
-
-def _user():  # type: ignore[no-untyped-def]
-    return current_user._get_current_object()
 
 
 # --- page data ----------------------------------------------------------------------------
@@ -90,16 +87,6 @@ def _surveys_by_lineage(
     for survey, instrument in rows:
         lineages.setdefault(instrument.id, (instrument, []))[1].append(survey)
     return sorted(lineages.values(), key=lambda pair: _instrument_order(pair[0]))
-
-
-def _hidden_comment_ids(survey: Survey) -> set[str]:
-    return set(
-        db.session.scalars(
-            select(Comment.id)
-            .join(Response, Response.id == Comment.response_id)
-            .where(Response.survey_id == survey.id, Comment.is_hidden.is_(True))
-        )
-    )
 
 
 def _item_texts(survey: Survey) -> dict[str, str]:
@@ -165,8 +152,8 @@ def _survey_charts(page: dict[str, Any]) -> dict[str, Markup]:
 
 @bp.get("/partnerships/<int:partnership_id>/results")
 @login_required
-def overview(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id)
+def overview(partnership_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     latest = []
     # Surveys of one cycle carry the same KPI values: the table is shown once per cycle.
     kpis_shown: dict[tuple[int, tuple], str] = {}
@@ -215,8 +202,8 @@ def overview(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/partnerships/<int:partnership_id>/surveys/<int:survey_id>/results", endpoint="survey")
 @login_required
-def survey_results(partnership_id: int, survey_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id)
+def survey_results(partnership_id: int, survey_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     survey = get_child_or_404(Survey, survey_id, partnership)
     instrument = db.session.get(Instrument, survey.instrument_id)
     version = db.session.get(InstrumentVersion, survey.instrument_version_id)
@@ -227,7 +214,7 @@ def survey_results(partnership_id: int, survey_id: int):  # type: ignore[no-unty
         "version_number": version.number if version else None,
         "opened_at": _local(partnership, survey.opened_at),
         "closed_at": _local(partnership, survey.closed_at),
-        "can_edit": can_write(_user(), partnership),  # hide comments, re-score
+        "can_edit": can_write(current_account(), partnership),  # hide comments, re-score
         "page": None,
         "open_orgs": None,
         "snapshot": None,
@@ -248,7 +235,7 @@ def survey_results(partnership_id: int, survey_id: int):  # type: ignore[no-unty
         try:
             page = presenters.survey_page(
                 snapshot.data,
-                hidden_comment_ids=_hidden_comment_ids(survey),
+                hidden_comment_ids=services.hidden_comment_ids(survey),
                 item_texts=_item_texts(survey),
             )
         except UNREADABLE:
@@ -275,8 +262,8 @@ def _unique(labels: list[str]) -> list[str]:
 
 @bp.get("/partnerships/<int:partnership_id>/trends")
 @login_required
-def trends(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id)
+def trends(partnership_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     lineages = []
     for k, (instrument, surveys) in enumerate(_surveys_by_lineage(partnership, ["closed"])):
         labels = _unique([s.cycle.label for s in surveys])
@@ -307,13 +294,13 @@ def trends(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/partnerships/<int:partnership_id>/surveys/<int:survey_id>/rescore", endpoint="rescore")
 @login_required
-def rescore_view(partnership_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def rescore_view(partnership_id: int, survey_id: int):
     """Score a closed survey again with the partnership's current thresholds: a new snapshot
     version; the earlier ones are kept (scoring.md section 7)."""
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     survey = get_child_or_404(Survey, survey_id, partnership)
     try:
-        snapshot = services.rescore(survey, _user())
+        snapshot = services.rescore(survey, current_account())
     except Refused as exc:
         flash(str(exc), "error")
     else:
@@ -328,9 +315,9 @@ def rescore_view(partnership_id: int, survey_id: int):  # type: ignore[no-untype
 
 @bp.post("/partnerships/<int:partnership_id>/comments/<comment_id>/hide", endpoint="hide_comment")
 @login_required
-def hide_comment_view(partnership_id: int, comment_id: str):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
-    survey = services.hide_comment(partnership, comment_id, _user())
+def hide_comment_view(partnership_id: int, comment_id: str):
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    survey = services.hide_comment(partnership, comment_id, current_account())
     flash(
         "The comment is hidden from the results. It is kept, and the hiding is logged.", "success"
     )

@@ -183,7 +183,7 @@ def hidden_cells(data: Mapping[str, Any]) -> Carried:
     return frozenset(cells)
 
 
-def _hidden(reason: str) -> Reported:
+def _hidden(reason: str) -> Reported[Any]:
     return Reported.hidden(reason)
 
 
@@ -255,7 +255,7 @@ def _org_dimension(
             return _hidden(NOT_COMPUTABLE if split_ok else missing)
         return Reported(getattr(split, attr))
 
-    def stat(value: float | int | None) -> Reported:
+    def stat(value: float | int | None) -> Reported[Any]:
         return Reported.of(value, NOT_COMPUTABLE) if ok else _hidden(missing)
 
     result = OrgDimensionResult(
@@ -281,7 +281,7 @@ def _dimension(ix: _Data, dim: str, settings: Settings) -> DimensionResult:
         stats[org] = st
     a, b = orgs
     items = ix.data.dimension_items(dim)
-    common = {
+    common: dict[str, Any] = {
         "dimension": dim,
         "label": ix.data.label(dim),
         "headline": dim in HEADLINE_DIMENSIONS,
@@ -319,10 +319,10 @@ def _dimension(ix: _Data, dim: str, settings: Settings) -> DimensionResult:
         J=Reported(joint(sa.S, sb.S)),
         G=Reported(G),
         g=Reported.of(hedges_g(G, sa.n, sa.s, sb.n, sb.s), NOT_COMPUTABLE),
-        ci_low=Reported.of(interval and interval.low, NOT_COMPUTABLE),
-        ci_high=Reported.of(interval and interval.high, NOT_COMPUTABLE),
+        ci_low=Reported.of(interval.low if interval else None, NOT_COMPUTABLE),
+        ci_high=Reported.of(interval.high if interval else None, NOT_COMPUTABLE),
         confirmed=Reported.of(is_confirmed(interval), NOT_COMPUTABLE),
-        census=Reported.of(interval and interval.census, NOT_COMPUTABLE),
+        census=Reported.of(interval.census if interval else None, NOT_COMPUTABLE),
     )
 
 
@@ -383,7 +383,7 @@ def _leadership_operations(
             found = {c.segment: c.S for c in by_level if c.dimension == dim and c.org == org}
             exe = found.get("executive", _hidden(BELOW_THRESHOLD))
             ind = found.get("individual", _hidden(BELOW_THRESHOLD))
-            if exe.shown and ind.shown:
+            if exe.value is not None and ind.value is not None:
                 diff = Reported(exe.value - ind.value)
             else:
                 # below_threshold if either side is directly below it, else complementary
@@ -417,7 +417,7 @@ def _single_items(ix: _Data, mg: int) -> tuple[ItemResult, ...]:
             orgs.append(
                 ItemOrgResult(org, Reported(n), Reported(counts), Reported(m), is_indicative(n, mg))
             )
-        both = [o.mean.value for o in orgs if o.mean.shown]
+        both = [o.mean.value for o in orgs if o.mean.value is not None]
         joint_mean = Reported(mean(both)) if len(both) == 2 else _hidden(BELOW_THRESHOLD)
         out.append(
             ItemResult(item.id, item.kind, item.points, item.scale_min, tuple(orgs), joint_mean)
@@ -425,7 +425,7 @@ def _single_items(ix: _Data, mg: int) -> tuple[ItemResult, ...]:
     return tuple(out)
 
 
-def _signs(ix: _Data, org: str, mg: int) -> tuple[Reported, Reported]:
+def _signs(ix: _Data, org: str, mg: int) -> tuple[Reported[Any], Reported[Any]]:
     sign_items = [i for i in ix.data.items if i.sign is not None]
     if not sign_items:
         return _hidden(NOT_APPLICABLE), _hidden(NOT_APPLICABLE)
@@ -449,7 +449,7 @@ def order_comments(comment_ids: Sequence[str], key: bytes) -> list[str]:
     )
 
 
-def _comments(ix: _Data, org: str, mg: int, key: bytes) -> Reported:
+def _comments(ix: _Data, org: str, mg: int, key: bytes) -> Reported[Any]:
     if not reportable(ix.responded(_org_filter(org)), mg):
         return _hidden(BELOW_THRESHOLD)
     mine = {c.id: c.text for c in ix.data.comments if c.segment.org == org}
@@ -464,7 +464,8 @@ def _history_value(history: Sequence[HistoryPoint], back: int, attr: str, key: s
     """J, G or R of survey t-back; None when that survey or its value is missing."""
     if len(history) < back:
         return None
-    return getattr(history[back - 1], attr).get(key)
+    value: float | None = getattr(history[back - 1], attr).get(key)
+    return value
 
 
 def _signals(
@@ -559,7 +560,12 @@ def score_survey(
     part_function = _participation_cells(ix, "function", settings, carried)
     part_level = _participation_cells(ix, "level", settings, carried)
 
-    def org_result(org: str, overall: Reported, signs: tuple, comments: Reported) -> OrgResult:
+    def org_result(
+        org: str,
+        overall: Reported[float],
+        signs: tuple[Reported[Any], Reported[Any]],
+        comments: Reported[Any],
+    ) -> OrgResult:
         keep = _org_filter(org)
         return OrgResult(
             org=org,
@@ -587,9 +593,9 @@ def score_survey(
     previous = history[0].signals if history else ()
     labels = {d.dimension: d.label for d in dims}
 
-    def mean_of_shown(values: list[Reported]) -> Reported[float]:
+    def mean_of_shown(values: list[Reported[float]]) -> Reported[float]:
         """Dimensions equally weighted, over the shown values only (so nothing new leaks)."""
-        shown = [v.value for v in values if v.shown]
+        shown = [v.value for v in values if v.value is not None]
         if shown:
             return Reported(mean(shown))
         return _hidden(BELOW_THRESHOLD if dims else NOT_APPLICABLE)
@@ -647,7 +653,21 @@ def _open_result(
             headline=key in HEADLINE_DIMENSIONS,
             points=_points(data.dimension_items(key)),
             item_count=len(data.dimension_items(key)),
-            orgs=tuple(OrgDimensionResult(org, *([closed] * 8), indicative=False) for org in ORGS),
+            orgs=tuple(
+                OrgDimensionResult(
+                    org,
+                    n=closed,
+                    S=closed,
+                    s=closed,
+                    favorable=closed,
+                    neutral=closed,
+                    unfavorable=closed,
+                    rwg=closed,
+                    AD=closed,
+                    indicative=False,
+                )
+                for org in ORGS
+            ),
             J=closed,
             G=closed,
             g=closed,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from partnership.scoring.formulas import kpi_on_target
 
@@ -26,7 +27,7 @@ HEADLINE_DIMENSIONS: tuple[str, ...] = ("cultural", "market", "execution")
 LEADING_DIMENSIONS: tuple[str, ...] = (*HEADLINE_DIMENSIONS, "governance", "communication")
 
 
-def _frozen_mapping(value: Mapping | None) -> Mapping:
+def _frozen_mapping(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
     return MappingProxyType(dict(value or {}))
 
 
@@ -260,10 +261,10 @@ class SurveyInput:
             if len(scales) > 1:
                 raise ValueError(f"dimension {dim!r} mixes scales {sorted(scales)}")
         for hist in self.histograms:
-            item = by_id.get(hist.item_id)
-            if item is None:
+            known = by_id.get(hist.item_id)
+            if known is None:
                 raise ValueError(f"histogram for unknown item {hist.item_id!r}")
-            if len(hist.counts) != item.points or min(hist.counts, default=0) < 0:
+            if len(hist.counts) != known.points or min(hist.counts, default=0) < 0:
                 raise ValueError(f"histogram for {hist.item_id!r} does not fit its scale")
         for person in self.persons:
             if person.dimension not in self.dimensions:

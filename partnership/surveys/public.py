@@ -57,22 +57,22 @@ def _page_csrf(purpose: str, token: str) -> str | None:
     if not config.get("WTF_CSRF_ENABLED", True):
         return None
     secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    return link_csrf_token(secret, purpose, token)
+    return link_csrf_token(str(secret), purpose, token)
 
 
 class LinkCSRF(CSRF):
     """A CSRF token bound to the personal link and the form's purpose (`meta.csrf_context`,
     e.g. "survey:<token>"), not to a session: it never expires and needs no cookie."""
 
-    def setup_form(self, form):  # type: ignore[no-untyped-def]
+    def setup_form(self, form):
         self.meta = form.meta
         return super().setup_form(form)
 
-    def generate_csrf_token(self, csrf_token_field):  # type: ignore[no-untyped-def]
+    def generate_csrf_token(self, csrf_token_field):
         purpose, _, token = str(self.meta.csrf_context).partition(":")
         return link_csrf_token(self.meta.csrf_secret, purpose, token)
 
-    def validate_csrf_token(self, form, field):  # type: ignore[no-untyped-def]
+    def validate_csrf_token(self, form, field):
         if not isinstance(field.data, str) or not hmac.compare_digest(
             field.data.encode(), field.current_token.encode()
         ):
@@ -97,12 +97,12 @@ def _ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _message(kind: str, status: int, **values):  # type: ignore[no-untyped-def]
+def _message(kind: str, status: int, **values):
     response = render_template("take/message.html", kind=kind, **values)
     return response, status
 
 
-def _refusal(result: taking.LinkResult):  # type: ignore[no-untyped-def]
+def _refusal(result: taking.LinkResult):
     """The page for a link that cannot be used now; None when the result is not a refusal."""
     if result.status == "invalid":
         return _message("invalid", 404)
@@ -116,7 +116,7 @@ def _refusal(result: taking.LinkResult):  # type: ignore[no-untyped-def]
     return None
 
 
-def _items_html(page: dict) -> Markup | None:  # type: ignore[type-arg]
+def _items_html(page: dict) -> Markup | None:
     """The questions of an unanswered page, rendered once per locked instrument version and
     respondent organization (`fragment_key`) and reused: they are the same for everyone, and
     rendering 100-odd radios is most of the page's cost. None when the page must be rendered
@@ -134,7 +134,7 @@ def _items_html(page: dict) -> Markup | None:  # type: ignore[type-arg]
     return html
 
 
-def _survey_page(result: taking.LinkResult, token: str, status: int):  # type: ignore[no-untyped-def]
+def _survey_page(result: taking.LinkResult, token: str, status: int):
     assert result.page is not None
     return render_template(
         "take/survey.html",
@@ -146,7 +146,7 @@ def _survey_page(result: taking.LinkResult, token: str, status: int):  # type: i
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
-def survey(token: str):  # type: ignore[no-untyped-def]
+def survey(token: str):
     # HEAD (mail scanners send it) is a GET without a body: it reads and consumes nothing.
     if request.method in ("GET", "HEAD"):
         result = taking.open_link(token, ip=_ip())
@@ -161,12 +161,12 @@ def survey(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/s/thanks")
-def thanks():  # type: ignore[no-untyped-def]
+def thanks():
     return _message("thanks", 200)
 
 
 @bp.route("/s/<token>/opt-out", methods=["GET", "POST"])
-def opt_out(token: str):  # type: ignore[no-untyped-def]
+def opt_out(token: str):
     if request.method == "POST" and _link_form("opt-out", token).validate():
         result = taking.opt_out(token, ip=_ip())
         if result.status == "opted_out":

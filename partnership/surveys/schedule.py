@@ -4,7 +4,8 @@ coach, next quarter's cycle), and the schedule the coach's page lists.
 
 Opening is `services.open_survey` and closing `results.services.close_survey`; the scheduler
 (`partnership.jobs`) calls them with its clock, after `note_open` / `note_close` (flush only)
-so that a late opening's note is committed with the opening itself.
+in the same `db.writing()` block, so a late opening's note is committed with the opening
+itself, or not at all.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from partnership.db import utcnow
+from partnership.db import affected_rows, utcnow
 from partnership.extensions import db
 from partnership.instruments import services as instrument_services
 from partnership.instruments.models import Instrument
@@ -52,6 +53,7 @@ def reminder_days(partnership: Partnership) -> list[int]:
     return sorted({int(d) for d in days}, reverse=True)[:MAX_REMINDERS]
 
 
+@db.writes
 def save_plan(partnership: Partnership, days: list[int | None], cadence: str) -> None:
     """Set the reminder plan (up to two distinct whole days before closing, 1 to 90; none
     at all is allowed) and the cycle cadence. Commits."""
@@ -104,6 +106,7 @@ def due_reminder_times(
     ]
 
 
+@db.writes
 def send_planned_reminders(survey: Survey, *, base_url: str, now: dt.datetime) -> int | None:
     """The scheduler's reminder on the partnership's plan: when planned times have come (one
     or, after downtime, several), one reminder round goes to those who have not answered and
@@ -116,18 +119,20 @@ def send_planned_reminders(survey: Survey, *, base_url: str, now: dt.datetime) -
     if not due:
         return None
     before = survey.planned_reminded_until
-    won = db.session.execute(
-        update(Survey)
-        .where(
-            Survey.id == survey.id,
-            Survey.state == "open",
-            Survey.planned_reminded_until.is_(None)
-            if before is None
-            else Survey.planned_reminded_until == before,
+    won = affected_rows(
+        db.session.execute(
+            update(Survey)
+            .where(
+                Survey.id == survey.id,
+                Survey.state == "open",
+                Survey.planned_reminded_until.is_(None)
+                if before is None
+                else Survey.planned_reminded_until == before,
+            )
+            .values(planned_reminded_until=max(due), schedule_problem=None)
+            .execution_options(synchronize_session=False)
         )
-        .values(planned_reminded_until=max(due), schedule_problem=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if not won:
         db.session.rollback()
         return None
@@ -171,16 +176,17 @@ def _note(survey: Survey, **values: str | None) -> None:
 
 def note_open(survey: Survey, note: str | None) -> None:
     """Record how late the scheduler opens the survey, in the opening's transaction (flush
-    only: call it just before `services.open_survey`)."""
+    only: call both inside one `db.writing()` block, this one first)."""
     _note(survey, open_note=note)
 
 
 def note_close(survey: Survey, note: str | None) -> None:
     """Record how late the scheduler closes the survey, in the closing's transaction (flush
-    only: call it just before `results.services.close_survey`)."""
+    only: call both inside one `db.writing()` block, this one first)."""
     _note(survey, close_note=note)
 
 
+@db.writes
 def note_problem(survey_id: int, problem: str) -> None:
     """Remember why the scheduler could not act on the survey; the coach sees it until the
     scheduler succeeds. Commits."""
@@ -277,6 +283,7 @@ def _moved(local: dt.datetime, start: dt.date) -> dt.datetime:
     return local.replace(year=start.year, month=month, day=day, tzinfo=None)
 
 
+@db.writes
 def create_next_cycle(partnership: Partnership, now: dt.datetime) -> Cycle | None:
     """With the quarterly cadence, from a month before a quarter starts: its cycle (labelled
     "2027-Q1"), holding the surveys of the partnership's latest cycle planned again at the

@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from partnership.accounts.models import User
-from partnership.db import utcnow
+from partnership.db import affected_rows, utcnow
 from partnership.errors import Refused
 from partnership.extensions import db
 from partnership.instruments import services as instrument_services
@@ -86,6 +86,7 @@ def list_cycles(partnership: Partnership) -> list[Cycle]:
     )
 
 
+@db.writes
 def create_cycle(
     partnership: Partnership, label: str | None, *, now: dt.datetime | None = None
 ) -> Cycle:
@@ -211,6 +212,7 @@ def _ordered(values: list[str], order: list[str]) -> list[str]:
     return [v for v in order if v in wanted]
 
 
+@db.writes
 def create_survey(
     partnership: Partnership, cycle: Cycle, data: SurveyData, *, now: dt.datetime | None = None
 ) -> Survey:
@@ -234,6 +236,7 @@ def create_survey(
     return survey
 
 
+@db.writes
 def update_survey(survey: Survey, data: SurveyData, *, now: dt.datetime | None = None) -> None:
     """Change a draft or scheduled survey (instrument, planned window, targeting); its state
     follows the opening time as in `create_survey`. Commits."""
@@ -284,6 +287,7 @@ def _lineage_busy(survey: Survey, instrument: Instrument, other: Survey | None) 
     )
 
 
+@db.writes
 def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None) -> int:
     """Open a draft or scheduled survey and invite its stakeholders. Commits; returns the
     number of invitations.
@@ -324,12 +328,14 @@ def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None
         raise SurveyError("The instrument has no version to ask.")
     try:
         # Compare-and-set: a coach and the scheduler opening at once open it only once.
-        won = db.session.execute(
-            update(Survey)
-            .where(Survey.id == survey.id, Survey.state.in_(EDITABLE_STATES))
-            .values(state="open", opened_at=now, instrument_version_id=version.id)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = affected_rows(
+            db.session.execute(
+                update(Survey)
+                .where(Survey.id == survey.id, Survey.state.in_(EDITABLE_STATES))
+                .values(state="open", opened_at=now, instrument_version_id=version.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
     except IntegrityError:
         db.session.rollback()
         raise _lineage_busy(survey, instrument, None)
@@ -396,12 +402,14 @@ def mark_closed(survey: Survey, *, now: dt.datetime | None = None) -> None:
     now = now or utcnow()
     if survey.state != "open":
         raise SurveyError("Only an open survey can be closed.")
-    won = db.session.execute(
-        update(Survey)
-        .where(Survey.id == survey.id, Survey.state == "open")
-        .values(state="closed", closed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    won = affected_rows(
+        db.session.execute(
+            update(Survey)
+            .where(Survey.id == survey.id, Survey.state == "open")
+            .values(state="closed", closed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if not won:
         db.session.rollback()
         raise SurveyError("This survey was closed in the meantime.")
@@ -422,6 +430,7 @@ def _refuse_after_close(survey: Survey, now: dt.datetime, what: str) -> None:
         )
 
 
+@db.writes
 def send_reminders(survey: Survey, *, base_url: str, now: dt.datetime | None = None) -> int:
     """Remind every invitee of an open survey who has not answered, is still active and has
     not opted out of reminders. Commits; returns the number of reminders written.
@@ -463,16 +472,18 @@ def write_reminder_round(survey: Survey, *, base_url: str, now: dt.datetime) -> 
     if not rows:
         return 0
     done = survey.reminder_rounds
-    won = db.session.execute(
-        update(Survey)
-        .where(Survey.id == survey.id, Survey.state == "open", Survey.reminder_rounds == done)
-        .values(
-            reminder_rounds=done + 1,
-            reminders_sent=Survey.reminders_sent + len(rows),
-            last_reminded_at=now,
+    won = affected_rows(
+        db.session.execute(
+            update(Survey)
+            .where(Survey.id == survey.id, Survey.state == "open", Survey.reminder_rounds == done)
+            .values(
+                reminder_rounds=done + 1,
+                reminders_sent=Survey.reminders_sent + len(rows),
+                last_reminded_at=now,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if not won:
         db.session.rollback()
         raise SurveyError("Reminders were sent or the survey closed in the meantime.")
@@ -489,6 +500,7 @@ def write_reminder_round(survey: Survey, *, base_url: str, now: dt.datetime) -> 
     return len(rows)
 
 
+@db.writes
 def send_test_invitation(
     survey: Survey, user: User, *, base_url: str, now: dt.datetime | None = None
 ) -> bool:
@@ -515,6 +527,17 @@ def send_test_invitation(
 
 
 # --- reading ------------------------------------------------------------------------------
+
+
+def surveys_per_instrument(partnership: Partnership) -> dict[int, int]:
+    """How many of this partnership's surveys use each instrument lineage (any version, any
+    state), by instrument id; an unused instrument is absent."""
+    rows = db.session.execute(
+        select(Survey.instrument_id, func.count())
+        .where(Survey.partnership_id == partnership.id)
+        .group_by(Survey.instrument_id)
+    ).all()
+    return {instrument_id: n for instrument_id, n in rows}
 
 
 def survey_instrument(survey: Survey) -> tuple[Instrument, InstrumentVersion]:

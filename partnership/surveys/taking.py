@@ -23,20 +23,19 @@ Nothing links it to the invitation or the stakeholder; its id is a random uuid4.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from markupsafe import escape
-from sqlalchemy import bindparam, exists, insert, or_, select, update
+from sqlalchemy import Table, bindparam, exists, insert, or_, select, update
 
 from partnership import throttle
 from partnership.accounts.models import LoginThrottle
-from partnership.db import new_uuid, reading, reset_reading, set_reading, utcnow
+from partnership.db import new_uuid, utcnow
 from partnership.extensions import db
 from partnership.instruments.catalog import NA_LABEL, SCALES, render_text
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
@@ -86,15 +85,21 @@ _RADIO_TAILS = {
 #: What the ends of the 0-10 likelihood scale mean (shown under the eleven radios).
 LIKELIHOOD_ENDS = ("0 = not at all likely", "10 = extremely likely")
 
-_inv = Invitation.__table__
-_tok = InvitationToken.__table__
-_sur = Survey.__table__
-_par = Partnership.__table__
-_org = Organization.__table__
-_ins = Instrument.__table__
-_itm = Item.__table__
-_ver = InstrumentVersion.__table__
-_thr = LoginThrottle.__table__
+
+def _table(model: type[Any]) -> Table:
+    """A model's Core table (typed: ``__table__`` is declared as any FromClause)."""
+    return cast(Table, model.__table__)
+
+
+_inv = _table(Invitation)
+_tok = _table(InvitationToken)
+_sur = _table(Survey)
+_par = _table(Partnership)
+_org = _table(Organization)
+_ins = _table(Instrument)
+_itm = _table(Item)
+_ver = _table(InstrumentVersion)
+_thr = _table(LoginThrottle)
 
 
 # --- plain data read on the hot path ------------------------------------------------------
@@ -311,9 +316,9 @@ _MARK_USED = (
     )
     .values(is_used=True)
 )
-_INSERT_RESPONSE = insert(Response.__table__)
-_INSERT_ANSWERS = insert(Answer.__table__)
-_INSERT_COMMENTS = insert(Comment.__table__)
+_INSERT_RESPONSE = insert(_table(Response))
+_INSERT_ANSWERS = insert(_table(Answer))
+_INSERT_COMMENTS = insert(_table(Comment))
 
 
 def find_invitation(token: str) -> Link | None:
@@ -386,21 +391,16 @@ def _wait(ip: str | None) -> int:
     return throttle.wait_seconds(_client_key(ip))
 
 
+@db.writes
 def _count_unknown_token(ip: str | None) -> None:
-    """Record a failed lookup and commit, in a write transaction of its own (a GET's read
-    transaction must not be upgraded to a write on SQLite)."""
-    db.session.rollback()
-    token = set_reading(False)
-    try:
-        config = current_app.config
-        throttle.record_failure(
-            _client_key(ip),
-            free_attempts=int(config.get("SURVEY_TOKEN_FREE_ATTEMPTS", TOKEN_FREE_ATTEMPTS)),
-            max_delay=int(config.get("SURVEY_TOKEN_MAX_DELAY_SECONDS", TOKEN_MAX_DELAY)),
-        )
-        db.session.commit()
-    finally:
-        reset_reading(token)
+    """Record a failed lookup and commit, in a writing transaction of its own (the lookup's
+    read transaction ends first), on a page view as on a submission."""
+    config = current_app.config
+    throttle.record_failure(
+        _client_key(ip),
+        free_attempts=int(config.get("SURVEY_TOKEN_FREE_ATTEMPTS", TOKEN_FREE_ATTEMPTS)),
+        max_delay=int(config.get("SURVEY_TOKEN_MAX_DELAY_SECONDS", TOKEN_MAX_DELAY)),
+    )
 
 
 def _resolve(token: str, ip: str | None) -> tuple[LinkResult | None, Link | None]:
@@ -425,7 +425,7 @@ def _resolve(token: str, ip: str | None) -> tuple[LinkResult | None, Link | None
 
 def _read_only() -> None:
     """A GET only reads: on PostgreSQL run it in autocommit, which saves the BEGIN and
-    ROLLBACK round trips. (SQLite reads already begin DEFERRED, see partnership.db.reading.)
+    ROLLBACK round trips. (SQLite reads already begin DEFERRED, see partnership.db.)
     Must come first in the request's transaction."""
     if db.engine is not None and db.engine.dialect.name == "postgresql":
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
@@ -676,24 +676,22 @@ def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> Sub
     token changes no row and gets "used"; a survey that closed meanwhile gets "closed"; nothing
     is stored for either.
 
-    On SQLite the lookup and validation run in a read transaction of their own (DEFERRED, no
-    lock), so the write lock is held only for the UPDATE and the inserts; the conditional
-    UPDATE re-checks everything that matters, so nothing read earlier can be stale.
+    The lookup and validation run in a read transaction (DEFERRED on SQLite, no lock), and
+    the UPDATE and inserts in a writing one (``_store``), so the write lock is held only for
+    them; the conditional UPDATE re-checks everything that matters, so nothing read earlier
+    can be stale.
     """
-    separate_read = db.is_sqlite
-    with reading() if separate_read else contextlib.nullcontext():
-        done, link = _resolve(token, ip)
-        if done is not None:
-            return SubmitResult(done.status, wait_seconds=done.wait_seconds)
-        assert link is not None
-        now = utcnow()
-        refused = _gate(link, now)
-        if refused is not None:
-            db.session.rollback()
-            return SubmitResult(refused.status, closed_on=refused.closed_on)
-        version = _load_version(link)
-        if separate_read:
-            db.session.rollback()
+    done, link = _resolve(token, ip)
+    if done is not None:
+        return SubmitResult(done.status, wait_seconds=done.wait_seconds)
+    assert link is not None
+    now = utcnow()
+    refused = _gate(link, now)
+    if refused is not None:
+        db.session.rollback()
+        return SubmitResult(refused.status, closed_on=refused.closed_on)
+    version = _load_version(link)
+    db.session.rollback()
     answers, comments, errors = validate_answers(version, form)
     unexpected = unexpected_fields(version, form)
     if errors or unexpected:
@@ -708,7 +706,21 @@ def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> Sub
             notice=UNEXPECTED if unexpected else None,
         )
         return SubmitResult("invalid_answers", page=page)
+    return _store(token, ip, link, now, answers, comments)
 
+
+@db.writes
+def _store(
+    token: str,
+    ip: str | None,
+    link: Link,
+    now: dt.datetime,
+    answers: Mapping[int, int | None],
+    comments: Mapping[int, str],
+) -> SubmitResult:
+    """Mark the invitation used and store the response, its answers and comments, in one
+    writing transaction; "used" or "closed" (nothing stored) when the conditional UPDATE
+    finds the link answered or the survey closed meanwhile."""
     today = now.date()
     conn = db.session.connection()
     marked = conn.execute(_MARK_USED, {"invitation_id": link.invitation_id, "now": now})
@@ -754,7 +766,6 @@ def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> Sub
                 for item_id, body in comments.items()
             ],
         )
-    db.session.commit()
     return SubmitResult("submitted")
 
 
@@ -777,6 +788,7 @@ def opt_out_page(token: str, *, ip: str | None) -> LinkResult:
     )
 
 
+@db.writes
 def opt_out(token: str, *, ip: str | None) -> LinkResult:
     """Stop reminders to the stakeholder the link was sent to (invitations still come).
     Works for used links and closed surveys too. Commits."""
@@ -784,7 +796,7 @@ def opt_out(token: str, *, ip: str | None) -> LinkResult:
     if done is not None:
         return done
     assert link is not None
-    sh = Stakeholder.__table__
+    sh = _table(Stakeholder)
     db.session.execute(
         update(sh).where(sh.c.id == link.stakeholder_id).values(is_reminder_opt_out=True)
     )

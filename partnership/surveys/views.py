@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from partnership.accounts.session import current_account
 from partnership.db import utcnow
 from partnership.errors import Refused
 from partnership.forms import attach_error, choices
+from partnership.instruments import services as instrument_services
 from partnership.partnerships.models import LEVELS, Partnership
 from partnership.partnerships.services import (
     can_write,
@@ -23,15 +25,12 @@ from partnership.surveys import schedule, services
 from partnership.surveys.emails import format_local
 from partnership.surveys.forms import CycleForm, SurveyForm
 from partnership.surveys.models import Cycle, Survey
+from partnership.surveys.taking import survey_page_context
 from partnership.timefmt import zone
 
 bp = Blueprint("surveys", __name__)
 
 STATE_BADGES = {"draft": "grey", "scheduled": "amber", "open": "green", "closed": ""}
-
-
-def _user():  # type: ignore[no-untyped-def]
-    return current_user._get_current_object()
 
 
 @bp.context_processor
@@ -49,7 +48,7 @@ def _helpers() -> dict[str, object]:
         "local_date": local_date,
         "pct": fmt_pct,
         "state_badges": STATE_BADGES,
-        "can_write": lambda partnership: can_write(_user(), partnership),
+        "can_write": lambda partnership: can_write(current_account(), partnership),
         "missed": lambda survey: schedule.missed(survey, utcnow()),
     }
 
@@ -70,8 +69,8 @@ def _survey_or_404(partnership: Partnership, cycle: Cycle, survey_id: int) -> Su
 
 @bp.get("/partnerships/<int:partnership_id>/cycles")
 @login_required
-def index(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id)
+def index(partnership_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     form = CycleForm()
     form.label.data = services.quarter_label(partnership)
     cycles = services.list_cycles(partnership)
@@ -86,8 +85,8 @@ def index(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/partnerships/<int:partnership_id>/cycles/new", methods=["GET", "POST"])
 @login_required
-def new_cycle(partnership_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+def new_cycle(partnership_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     form = CycleForm()
     if request.method == "GET":
         form.label.data = services.quarter_label(partnership)
@@ -112,8 +111,8 @@ def new_cycle(partnership_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/partnerships/<int:partnership_id>/cycles/<int:cycle_id>")
 @login_required
-def cycle(partnership_id: int, cycle_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id)
+def cycle(partnership_id: int, cycle_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     cycle = _cycle_or_404(partnership, cycle_id)
     rows = [(s, services.survey_instrument(s)[0], services.participation(s)) for s in cycle.surveys]
     return render_template("surveys/cycle.html", partnership=partnership, cycle=cycle, surveys=rows)
@@ -151,7 +150,7 @@ def _survey_data(form: SurveyForm) -> services.SurveyData:
     )
 
 
-def _render_survey_form(partnership, cycle, form, survey):  # type: ignore[no-untyped-def]
+def _render_survey_form(partnership, cycle, form, survey):
     instruments = {i.id: i for i in services.usable_instruments(partnership)}
     return render_template(
         "surveys/survey_form.html",
@@ -169,8 +168,8 @@ def _render_survey_form(partnership, cycle, form, survey):  # type: ignore[no-un
     methods=["GET", "POST"],
 )
 @login_required
-def new_survey(partnership_id: int, cycle_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+def new_survey(partnership_id: int, cycle_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     cycle = _cycle_or_404(partnership, cycle_id)
     form = _survey_form(partnership)
     if form.validate_on_submit():
@@ -189,8 +188,8 @@ def new_survey(partnership_id: int, cycle_id: int):  # type: ignore[no-untyped-d
     methods=["GET", "POST"],
 )
 @login_required
-def edit_survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+def edit_survey(partnership_id: int, cycle_id: int, survey_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     cycle = _cycle_or_404(partnership, cycle_id)
     survey = _survey_or_404(partnership, cycle, survey_id)
     if survey.state not in services.EDITABLE_STATES:
@@ -220,7 +219,7 @@ def _survey_url(survey: Survey) -> str:
     )
 
 
-def _render_survey(partnership, cycle, survey, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_survey(partnership, cycle, survey, status: int = 200):
     instrument, version = services.survey_instrument(survey)
     matching = (
         len(services.matching_stakeholders(survey))
@@ -243,16 +242,16 @@ def _render_survey(partnership, cycle, survey, status: int = 200):  # type: igno
 
 @bp.get("/partnerships/<int:partnership_id>/cycles/<int:cycle_id>/surveys/<int:survey_id>")
 @login_required
-def survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[no-untyped-def]
-    partnership = get_partnership_or_404(_user(), partnership_id)
+def survey(partnership_id: int, cycle_id: int, survey_id: int):
+    partnership = get_partnership_or_404(current_account(), partnership_id)
     cycle = _cycle_or_404(partnership, cycle_id)
     return _render_survey(partnership, cycle, _survey_or_404(partnership, cycle, survey_id))
 
 
-def _action(partnership_id: int, cycle_id: int, survey_id: int, run, success):  # type: ignore[no-untyped-def]
+def _action(partnership_id: int, cycle_id: int, survey_id: int, run, success):
     """Run a survey action for a POST button: redirect with a message, or show the refusal
     on the survey page (400, nothing changed)."""
-    partnership = get_partnership_or_404(_user(), partnership_id, write=True)
+    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
     cycle = _cycle_or_404(partnership, cycle_id)
     survey = _survey_or_404(partnership, cycle, survey_id)
     try:
@@ -269,7 +268,7 @@ SURVEY_URL = "/partnerships/<int:partnership_id>/cycles/<int:cycle_id>/surveys/<
 
 @bp.post(SURVEY_URL + "/open")
 @login_required
-def open_survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def open_survey(partnership_id: int, cycle_id: int, survey_id: int):
     base_url = current_app.config["BASE_URL"]
     return _action(
         partnership_id,
@@ -282,7 +281,7 @@ def open_survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: ig
 
 @bp.post(SURVEY_URL + "/close")
 @login_required
-def close_survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def close_survey(partnership_id: int, cycle_id: int, survey_id: int):
     return _action(
         partnership_id,
         cycle_id,
@@ -294,7 +293,7 @@ def close_survey(partnership_id: int, cycle_id: int, survey_id: int):  # type: i
 
 @bp.post(SURVEY_URL + "/remind")
 @login_required
-def remind(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def remind(partnership_id: int, cycle_id: int, survey_id: int):
     base_url = current_app.config["BASE_URL"]
     return _action(
         partnership_id,
@@ -311,9 +310,9 @@ def remind(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[
 
 @bp.post(SURVEY_URL + "/test-invitation")
 @login_required
-def test_invitation(partnership_id: int, cycle_id: int, survey_id: int):  # type: ignore[no-untyped-def]
+def test_invitation(partnership_id: int, cycle_id: int, survey_id: int):
     base_url = current_app.config["BASE_URL"]
-    user = _user()
+    user = current_account()
     return _action(
         partnership_id,
         cycle_id,
@@ -324,4 +323,33 @@ def test_invitation(partnership_id: int, cycle_id: int, survey_id: int):  # type
             if written
             else f"A test invitation was sent to {user.email} a moment ago."
         ),
+    )
+
+
+# --- instrument preview -------------------------------------------------------------------
+
+
+@bp.get("/partnerships/<int:partnership_id>/instruments/<int:instrument_id>/preview")
+@login_required
+def instrument_preview(partnership_id: int, instrument_id: int):
+    """An instrument's survey page as a stakeholder of organization A or B sees it (a link of
+    the instrument library). Read-only: the page built by the survey-taking code, with no
+    action to post to and a banner saying nothing is saved."""
+    partnership = get_partnership_or_404(current_account(), partnership_id)
+    instrument = instrument_services.get_instrument_or_404(partnership, instrument_id)
+    version = instrument_services.get_version_or_404(
+        instrument, request.args.get("version", type=int)
+    )
+    side = request.args.get("as", "A").upper()
+    if side not in ("A", "B"):
+        abort(404)
+    respondent = partnership.org_a if side == "A" else partnership.org_b
+    context = survey_page_context(version, respondent, partnership, preview=True)
+    return render_template(
+        "surveys/instrument_preview.html",
+        **context,
+        partnership=partnership,
+        instrument=instrument,
+        version=version,
+        side=side,
     )

@@ -6,14 +6,14 @@ import os
 
 import pytest
 
-from tests.conftest import require
+from tests.environment import require
 
 CHROMIUM = os.environ.get("PARTNERSHIP_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     require(os.path.exists(CHROMIUM), f"Chromium at {CHROMIUM}", "apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
@@ -26,7 +26,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page(browser, app, live_server):  # type: ignore[no-untyped-def]
+def page(browser, app, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
@@ -34,7 +34,7 @@ def page(browser, app, live_server):  # type: ignore[no-untyped-def]
     # status as a console error. Anything else (a missing asset, a CSP violation) fails the test.
     expected = tuple(f"status of {code} " for code in (400, 401, 409, 422, 429))
 
-    def on_console(msg) -> None:  # type: ignore[no-untyped-def]
+    def on_console(msg) -> None:
         if msg.type == "error" and not any(e in msg.text for e in expected):
             errors.append(msg.text)
 
@@ -45,24 +45,3 @@ def page(browser, app, live_server):  # type: ignore[no-untyped-def]
     finally:
         context.close()
     assert not errors, f"browser console errors (CSP violations included): {errors}"
-
-
-def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
-    """axe-core in the page: no serious or critical violations."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
-    assert not bad, "accessibility violations on " + page.url + ":\n" + "\n".join(bad)
-
-
-def login_as(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/partnerships")

@@ -6,8 +6,8 @@ import pytest
 
 from partnership.extensions import db
 from partnership.surveys.models import Cycle
-from tests.e2e.conftest import assert_accessible, login_as
-from tests.factories import PASSWORD, make_partnership, make_user
+from tests.builders.basics import PASSWORD, make_partnership, make_user
+from tests.e2e.browser import assert_accessible, login_as
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 

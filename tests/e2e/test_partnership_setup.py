@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from tests.e2e.conftest import assert_accessible, login_as
-from tests.factories import PASSWORD, make_user
+from tests.builders.basics import PASSWORD, make_user
+from tests.e2e.browser import assert_accessible, login_as
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
@@ -53,7 +53,7 @@ def test_coach_creates_partnership_imports_csv_and_sees_stakeholders(
 
 def test_bad_csv_shows_line_numbers_in_the_browser(page, app, tmp_path):
     coach = make_user(email="coach.e2e2@example.org")
-    from tests.factories import make_partnership
+    from tests.builders.basics import make_partnership
 
     partnership = make_partnership(coach, name="P")
     login_as(page, coach.email, PASSWORD)

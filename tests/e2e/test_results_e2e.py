@@ -7,9 +7,9 @@ import os
 import pytest
 
 from partnership.scoring import fmt_score
-from tests.e2e.conftest import assert_accessible, login_as
-from tests.factories import PASSWORD, make_partnership, make_user
-from tests.integration.test_results_pages import build_closed_survey, dim, make_pulse_instrument
+from tests.builders.basics import PASSWORD, make_partnership, make_user
+from tests.builders.pulse import build_closed_survey, dim, make_pulse_instrument
+from tests.e2e.browser import assert_accessible, login_as
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 

@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from tests.e2e.conftest import assert_accessible, login_as
-from tests.factories import PASSWORD, make_partnership, make_user
-from tests.integration.test_jobs import OPENS, people, plan, tick
-from tests.integration.test_surveys import add_stakeholder, make_instrument
+from tests.builders.basics import PASSWORD, make_partnership, make_user
+from tests.builders.schedule import OPENS, people, plan, tick
+from tests.builders.surveys import add_stakeholder, make_instrument
+from tests.e2e.browser import assert_accessible, login_as
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 

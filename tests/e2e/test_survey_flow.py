@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 from partnership.extensions import db
 from partnership.outbox.services import send_pending
 from partnership.surveys.models import Answer, Cycle, Response, Survey
-from tests.e2e.conftest import assert_accessible
-from tests.factories import make_partnership, make_stakeholders, make_user
+from tests.builders.basics import make_partnership, make_stakeholders, make_user
+from tests.e2e.browser import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 
-def _open_pulse(partnership, base_url: str) -> Survey:  # type: ignore[no-untyped-def]
+def _open_pulse(partnership, base_url: str) -> Survey:
     from partnership.instruments.models import Instrument
     from partnership.instruments.services import ensure_builtins, latest_version
     from partnership.surveys.services import open_survey

@@ -8,14 +8,14 @@ from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.surveys.models import Answer, Response
-from tests.e2e.conftest import assert_accessible
-from tests.integration.test_taking import open_survey
+from tests.builders.taking import open_survey
+from tests.e2e.browser import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture
-def phone(browser, app, live_server):  # type: ignore[no-untyped-def]
+def phone(browser, app, live_server):
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 375, "height": 740}, is_mobile=True
     )
@@ -36,7 +36,7 @@ def phone(browser, app, live_server):  # type: ignore[no-untyped-def]
     assert not problems, f"console errors (CSP violations included): {problems}"
 
 
-def _no_horizontal_scroll(page) -> None:  # type: ignore[no-untyped-def]
+def _no_horizontal_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page is {width}px wide at a 375px viewport"
 

@@ -9,7 +9,7 @@ from partnership.accounts.models import LoginThrottle, User
 from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.outbox.models import OutboxMessage
-from tests.factories import PASSWORD, login, make_user
+from tests.builders.basics import PASSWORD, login, make_user
 from tests.mail import RESET_TOKEN, deliver
 
 
@@ -133,7 +133,7 @@ def test_password_change_with_wrong_current_password_changes_nothing(client, app
     assert db.session.get(User, user.id).password_hash == old_hash
 
 
-def _reset_links(app) -> list[str]:  # type: ignore[no-untyped-def]
+def _reset_links(app) -> list[str]:
     return [RESET_TOKEN.search(m.text).group(1) for m in deliver(app)]
 
 
@@ -227,7 +227,7 @@ def test_a_reset_request_does_the_same_work_for_known_and_unknown_addresses(clie
     user = make_user()
     seen: list[str] = []
 
-    def record(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+    def record(conn, cursor, statement, params, context, executemany):
         seen.append(statement.split()[0].upper())
 
     def statements(email: str) -> list[str]:

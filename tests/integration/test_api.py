@@ -12,21 +12,21 @@ from partnership.extensions import db
 from partnership.partnerships.models import Membership
 from partnership.results import services
 from partnership.results.models import AccessLog, ApiToken
-from tests.factories import login, make_partnership, make_user
-from tests.integration.test_results_builders import (
+from tests.builders.basics import login, make_partnership, make_user
+from tests.builders.results import (
     close,
     hand_example,
     invite,
     make_instrument,
     make_survey,
     respond,
-    schema_errors,
 )
+from tests.readers import schema_errors
 
 NOT_FOUND = {"error": "not found", "reason": "No such resource, or no access to it."}
 
 
-def _url(survey) -> str:  # type: ignore[no-untyped-def]
+def _url(survey) -> str:
     return f"/api/v1/partnerships/{survey.partnership_id}/surveys/{survey.id}/results"
 
 

@@ -1,14 +1,51 @@
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from partnership import create_app
-from tests.factories import login, make_user
+from tests.builders.basics import login, make_user
 
 
 def test_production_refuses_to_start_without_secret_key(migrated):
     with pytest.raises(RuntimeError, match="PARTNERSHIP_SECRET_KEY"):
         create_app({"ENV": "production", "SECRET_KEY": None, "DATABASE_URL": migrated})
+
+
+#: Libraries that only some pages, exports or commands need; a worker imports them on first use.
+LOADED_ON_USE = ("numpy", "scipy", "alembic", "mako", "xlsxwriter", "email_validator")
+
+
+def test_first_page_is_served_before_the_heavy_libraries_are_imported(migrated):
+    # What a newcomer waits for after `make demo` and every worker pays at start: the app and
+    # its login page, without SciPy, NumPy, Alembic and the export libraries (issue 19, item 12).
+    code = (
+        "import json, sys\n"
+        "import app\n"
+        "response = app.app.test_client().get('/login')\n"
+        f"print(json.dumps([response.status_code, [m for m in {LOADED_ON_USE!r} "
+        "if m in sys.modules]]))\n"
+    )
+    env = {
+        **os.environ,
+        "PARTNERSHIP_SECRET_KEY": "startup-test-" + "x" * 32,
+        "PARTNERSHIP_DATABASE_URL": migrated,
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    status, loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert status == 200
+    assert loaded == []
 
 
 def test_config_comes_from_prefixed_environment(monkeypatch, migrated):
@@ -45,7 +82,7 @@ def test_production_error_page_shows_no_traceback(migrated):
     app = create_app({"ENV": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": migrated})
 
     @app.get("/boom")
-    def boom():  # type: ignore[no-untyped-def]
+    def boom():
         raise RuntimeError("secret internals")
 
     response = app.test_client().get("/boom")

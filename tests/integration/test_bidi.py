@@ -13,9 +13,9 @@ from partnership.instruments.models import Instrument, Item
 from partnership.kpis.models import Kpi
 from partnership.partnerships.models import Partnership, Stakeholder
 from partnership.surveys.models import Comment, Cycle
-from tests.factories import login, make_partnership, make_user
-from tests.integration.test_isolation import _url, id_rules
-from tests.world import build_children
+from tests.builders.basics import login, make_partnership, make_user
+from tests.builders.world import build_children
+from tests.routes import id_rules, rule_url
 
 RLO = "\u202e"
 EVIL = f"abc{RLO}gnp.exe"
@@ -34,10 +34,10 @@ class IsolationCheck(HTMLParser):
     def __init__(self, values: set[str]) -> None:
         super().__init__(convert_charrefs=True)
         self.values = values
-        self.stack: list[dict] = []  # type: ignore[type-arg]
+        self.stack: list[dict] = []
         self.problems: list[str] = []
 
-    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+    def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         value = attributes.get("value") or ""
         if tag in ("input", "textarea") and RLO in value and "dir" not in attributes:
@@ -48,7 +48,7 @@ class IsolationCheck(HTMLParser):
             {"tag": tag, "isolates": tag == "bdi" or "dir" in attributes, "texts": [], "pure": None}
         )
 
-    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+    def handle_endtag(self, tag):
         while self.stack:
             entry = self.stack.pop()
             if entry["pure"] is not None:
@@ -60,7 +60,7 @@ class IsolationCheck(HTMLParser):
             if entry["tag"] == tag:
                 return
 
-    def handle_data(self, data):  # type: ignore[no-untyped-def]
+    def handle_data(self, data):
         if not self.stack:
             return
         self.stack[-1]["texts"].append(data)
@@ -125,7 +125,7 @@ def test_every_page_isolates_user_text(app):
     client = app.test_client()
     login(client, coach)
     with app.test_request_context():
-        urls = [_url(rule, ids) for rule, _ in id_rules(app) if "GET" in rule.methods]
+        urls = [rule_url(rule, ids) for rule, _ in id_rules(app) if "GET" in rule.methods]
         urls += [url_for("partnerships.index")]
     seen = 0
     problems: dict[str, list[str]] = {}

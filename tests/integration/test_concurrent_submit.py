@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.surveys.models import Answer, Response
-from tests.integration.test_taking import full_answers, open_survey
+from tests.builders.taking import full_answers, open_survey
 
 pytestmark = pytest.mark.xdist_group("live")
 
@@ -25,11 +25,11 @@ SUBMITTERS = 50
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def redirect_request(self, *args, **kwargs):
         return None
 
 
-def _stakeholder(base: str, path: str, data: dict[str, str], barrier: threading.Barrier):  # type: ignore[no-untyped-def]
+def _stakeholder(base: str, path: str, data: dict[str, str], barrier: threading.Barrier):
     """One browser: fetch the page (own cookie jar) for its CSRF token, wait for the others,
     post the answers. Returns (status, body)."""
     opener = urllib.request.build_opener(

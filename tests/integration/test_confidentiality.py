@@ -20,8 +20,8 @@ from partnership.results.services import close_survey
 from partnership.surveys import services
 from partnership.surveys.emails import INVITATION
 from partnership.surveys.models import Invitation, InvitationToken, Response, hash_token
-from tests.factories import make_partnership, make_stakeholders, make_user
-from tests.integration.test_surveys import add_stakeholder, make_instrument, make_survey
+from tests.builders.basics import make_partnership, make_stakeholders, make_user
+from tests.builders.surveys import add_stakeholder, make_instrument, make_survey
 from tests.mail import RESET_TOKEN, SURVEY_TOKEN, deliver, parts
 
 BASE = "http://localhost"
@@ -39,7 +39,7 @@ def every_value() -> list[tuple[str, str, str]]:
     return out
 
 
-def _answer_link(client, token: str) -> int:  # type: ignore[no-untyped-def]
+def _answer_link(client, token: str) -> int:
     item = db.session.scalar(select(Item.id))
     return client.post(f"/s/{token}", data={f"item-{item}": "4"}).status_code
 
@@ -104,7 +104,7 @@ def test_no_emailed_link_rests_in_any_table(app, client, smtp_server):
     )
 
 
-def _family(column) -> str:  # type: ignore[no-untyped-def]
+def _family(column) -> str:
     if isinstance(column.type, Date | DateTime):
         return "time"
     if isinstance(column.type, Integer):
@@ -205,7 +205,7 @@ def test_a_crash_between_minting_and_sending_leaves_a_link_nobody_got_and_the_re
     survey = make_survey(partnership, instrument)
     services.open_survey(survey, base_url=BASE)
 
-    def broken(_message) -> None:  # type: ignore[no-untyped-def]
+    def broken(_message) -> None:
         raise OSError("connection reset")
 
     assert send_pending(app.config, transport=broken)["retry"] == 1

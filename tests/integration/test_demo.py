@@ -1,13 +1,22 @@
 from __future__ import annotations
 
+import contextlib
+import os
+import queue
 import re
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
 
 from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.results.models import Snapshot
 from partnership.surveys.models import Survey
-from tests.factories import text_of
+from tests.builders.basics import text_of
+from tests.servers import ROOT, free_port
 
 
 def test_demo_loads_a_living_dashboard_and_prints_working_links(app, runner):
@@ -63,3 +72,45 @@ def test_demo_loads_a_living_dashboard_and_prints_working_links(app, runner):
     new_link = re.search(r"/s/[\w-]+", again.output).group(0)
     assert new_link != link
     assert client.get(new_link).status_code == 200
+
+
+def test_make_demo_prints_its_address_once_the_first_page_answers(tmp_path):
+    # A newcomer opens the printed address at once: it must answer then, not seconds later
+    # (issue 19, item 12). `make demo` on a database of its own and a free port, until it
+    # prints "Open ...", then the page is asked for right away.
+    port = free_port()
+    env = {
+        **os.environ,
+        "PARTNERSHIP_DATABASE_URL": "sqlite:///" + str(tmp_path / "demo.db"),
+        "PORT": str(port),
+    }
+    env.pop("PARTNERSHIP_BASE_URL", None)
+    make = subprocess.Popen(
+        ["make", "--no-print-directory", "demo"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, stopped as a whole below
+    )
+    assert make.stdout is not None
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in make.stdout])
+    reader.start()
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        while not any(line.startswith("Open ") for line in output):
+            assert time.monotonic() < deadline, "".join(output)[-3000:]
+            with contextlib.suppress(queue.Empty):
+                output.append(lines.get(timeout=1))
+        assert f"Open http://127.0.0.1:{port}/ (Ctrl+C stops)." in output[-1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
+            assert page.status == 200 and "/login" in page.url
+            assert b"Log in" in page.read()
+    finally:
+        os.killpg(make.pid, signal.SIGINT)  # what Ctrl+C does
+        make.wait(timeout=30)
+        reader.join(timeout=30)  # until the end of make's output
+        make.stdout.close()

@@ -19,12 +19,12 @@ from partnership.instruments.services import (
 )
 from partnership.models import metadata
 from partnership.partnerships.models import Membership
-from tests.factories import login, make_partnership, make_user
+from tests.builders.basics import login, make_partnership, make_user
 
 PULSE = "quarterly-pulse"
 
 
-def count(model) -> int:  # type: ignore[no-untyped-def]
+def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model)) or 0
 
 
@@ -50,12 +50,12 @@ def ordered(version: InstrumentVersion) -> list[Item]:
     )
 
 
-def base(partnership) -> str:  # type: ignore[no-untyped-def]
+def base(partnership) -> str:
     return f"/partnerships/{partnership.id}/instruments"
 
 
 @pytest.fixture
-def coach_setup(app):  # type: ignore[no-untyped-def]
+def coach_setup(app):
     """A logged-in coach, their partnership and the seeded built-ins."""
     ensure_builtins()
     coach = make_user()
@@ -65,7 +65,7 @@ def coach_setup(app):  # type: ignore[no-untyped-def]
     return client, partnership
 
 
-def clone_pulse(client, partnership) -> Instrument:  # type: ignore[no-untyped-def]
+def clone_pulse(client, partnership) -> Instrument:
     response = client.post(f"{base(partnership)}/{builtin().id}/clone")
     assert response.status_code == 302
     clone = db.session.scalar(select(Instrument).where(Instrument.partnership_id == partnership.id))
@@ -120,7 +120,7 @@ def test_db_upgrade_also_seeds_the_builtins(app, runner):
     assert count(Instrument) == len(catalog.BUILTIN)
 
 
-def _changed_catalog(monkeypatch, new_text: str) -> None:  # type: ignore[no-untyped-def]
+def _changed_catalog(monkeypatch, new_text: str) -> None:
     pulse = catalog.get(PULSE)
     first = dataclasses.replace(pulse.items[0], text=new_text)
     changed = dataclasses.replace(pulse, items=(first, *pulse.items[1:]))
@@ -565,6 +565,7 @@ def test_a_version_an_open_survey_uses_is_copied_before_reorder_or_removal(coach
             state="open",
         )
     )
+    lock_version(v1)  # what opening the survey does
     db.session.commit()
     keys = [i.key for i in ordered(v1)]
     old_second = ordered(v1)[1]

@@ -12,20 +12,20 @@ from partnership.extensions import db
 from partnership.outbox.services import send_pending
 from partnership.surveys import services
 from partnership.surveys.models import Invitation, InvitationToken, hash_token
-from tests.factories import make_partnership, make_user
-from tests.integration.test_surveys import add_stakeholder, make_instrument
+from tests.builders.basics import make_partnership, make_user
+from tests.builders.surveys import add_stakeholder, make_instrument
 
 BASE = "https://pulse.example.org"
 LINK = re.compile(r"https://pulse\.example\.org/s/([A-Za-z0-9_-]{40,})")
 
 
-def _parts(message):  # type: ignore[no-untyped-def]
+def _parts(message):
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     return text, html
 
 
-def _setup():  # type: ignore[no-untyped-def]
+def _setup():
     coach = make_user(name="Clara Coach")
     partnership = make_partnership(
         coach,

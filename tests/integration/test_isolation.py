@@ -4,38 +4,15 @@ an id argument this test does not know fails it until the argument is added to C
 
 from __future__ import annotations
 
-import pytest
+from tests.builders.basics import login, make_partnership, make_stakeholders, make_user
+from tests.routes import id_rules, rule_url
 
-from tests.factories import login, make_partnership, make_stakeholders, make_user
 
-
-def child_ids(partnership) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def child_ids(partnership) -> dict[str, object]:
     """A real id of each kind of child row, all belonging to `partnership`."""
-    from tests.world import build_children
+    from tests.builders.world import build_children
 
     return build_children(partnership)
-
-
-def id_rules(app):  # type: ignore[no-untyped-def]
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
-        ids = [a for a in rule.arguments if a.endswith("_id")]
-        if ids:
-            yield rule, ids
-
-
-def _url(rule, ids: dict[str, object]) -> str:  # type: ignore[no-untyped-def]
-    values = {}
-    for arg in rule.arguments:
-        if arg not in ids:
-            pytest.fail(
-                f"route {rule.rule} takes {arg}; add a real {arg} of the partnership to tests/world.py"
-            )
-        values[arg] = ids[arg]
-    from flask import url_for
-
-    return url_for(rule.endpoint, **values)
 
 
 def test_every_id_route_is_404_for_a_coach_of_another_partnership(app):
@@ -48,7 +25,7 @@ def test_every_id_route_is_404_for_a_coach_of_another_partnership(app):
     login(client, outsider)
     checked = 0
     with app.test_request_context():
-        urls = [(rule, _url(rule, ids)) for rule, _ in id_rules(app)]
+        urls = [(rule, rule_url(rule, ids)) for rule, _ in id_rules(app)]
     for rule, url in urls:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, data={})
@@ -65,7 +42,7 @@ def test_the_owner_reaches_the_same_pages(app):
     client = app.test_client()
     login(client, owner)
     with app.test_request_context():
-        urls = [(rule, _url(rule, ids)) for rule, _ in id_rules(app) if "GET" in rule.methods]
+        urls = [(rule, rule_url(rule, ids)) for rule, _ in id_rules(app) if "GET" in rule.methods]
     for _rule, url in urls:
         response = client.get(url)
         assert response.status_code in (200, 302), f"GET {url} answered {response.status_code}"
@@ -77,7 +54,7 @@ def test_anonymous_visitors_are_sent_to_login(app):
     ids = child_ids(target)
     client = app.test_client()
     with app.test_request_context():
-        urls = [(rule, _url(rule, ids)) for rule, _ in id_rules(app) if "GET" in rule.methods]
+        urls = [(rule, rule_url(rule, ids)) for rule, _ in id_rules(app) if "GET" in rule.methods]
     for rule, url in urls:
         if rule.endpoint.startswith("api."):
             continue

@@ -16,47 +16,24 @@ from partnership.outbox.models import OutboxMessage
 from partnership.results.models import Snapshot
 from partnership.surveys import services
 from partnership.surveys.models import Cycle, Invitation, Survey
-from tests.factories import login, make_partnership, make_user, text_of
-from tests.integration.test_surveys import add_stakeholder, answer, make_instrument
-
-UTC = dt.UTC
-BERLIN_OPENS = dt.datetime(2030, 3, 4, 9, 0)  # local, Europe/Berlin (UTC+1 in March)
-BERLIN_CLOSES = dt.datetime(2030, 3, 18, 17, 0)
-OPENS = dt.datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
-CLOSES = dt.datetime(2030, 3, 18, 16, 0, tzinfo=UTC)
+from tests.builders.basics import login, make_partnership, make_user, text_of
+from tests.builders.schedule import (
+    BERLIN_CLOSES,
+    CLOSES,
+    OPENS,
+    UTC,
+    count,
+    people,
+    plan,
+    reminders_to,
+    survey_page,
+    tick,
+)
+from tests.builders.surveys import add_stakeholder, answer, make_instrument
 
 
 def iso(when: dt.datetime) -> str:
     return when.isoformat()
-
-
-def tick(runner, when: dt.datetime):  # type: ignore[no-untyped-def]
-    result = runner.invoke(args=["jobs", "tick", "--now", iso(when)])
-    assert result.exit_code == 0, result.output
-    db.session.expire_all()
-    return result
-
-
-def plan(partnership, instrument, *, opens=BERLIN_OPENS, closes=BERLIN_CLOSES, functions=None):  # type: ignore[no-untyped-def]
-    cycle = db.session.scalar(
-        select(Cycle).where(Cycle.partnership_id == partnership.id, Cycle.label == "2030-Q1")
-    ) or services.create_cycle(partnership, "2030-Q1")
-    survey = services.create_survey(
-        partnership,
-        cycle,
-        services.SurveyData(
-            instrument_id=instrument.id,
-            opens_at=opens,
-            closes_at=closes,
-            target_functions=functions or [],
-        ),
-    )
-    assert survey.state == "scheduled"
-    return survey
-
-
-def count(model, *where) -> int:  # type: ignore[no-untyped-def]
-    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
 @pytest.fixture
@@ -67,13 +44,6 @@ def coach():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def partnership(coach):  # type: ignore[no-untyped-def]
     return make_partnership(coach, name="Nordlicht × São Paulo")
-
-
-def people(partnership, n: int, **kw):  # type: ignore[no-untyped-def]
-    return [
-        add_stakeholder(partnership, 1 + i % 2, name=f"Person {i}", email=f"p{i}@x.example", **kw)
-        for i in range(n)
-    ]
 
 
 def test_a_survey_opens_on_the_first_tick_after_its_planned_time_with_one_invitation_each(
@@ -117,14 +87,6 @@ def test_a_survey_past_its_closing_time_is_closed_with_snapshot_version_1(app, r
     ).all() == [1]
     tick(runner, CLOSES + dt.timedelta(minutes=2))
     assert count(Snapshot) == 1
-
-
-def reminders_to() -> list[str]:
-    return sorted(
-        db.session.scalars(
-            select(OutboxMessage.to_address).where(OutboxMessage.kind == "survey.reminder")
-        )
-    )
 
 
 def test_reminders_go_out_on_the_planned_days_only_to_those_who_did_not_answer_or_opt_out(
@@ -223,7 +185,7 @@ def test_a_scheduler_stopped_across_the_opening_opens_it_once_and_says_how_late(
     assert count(Invitation) == 2 and count(OutboxMessage) == 2
 
     login(client, coach)
-    page = text_of(client.get(survey_url(survey)).get_data(as_text=True))
+    page = text_of(client.get(survey_page(survey)).get_data(as_text=True))
     assert "opened 2 h late: the scheduler was not running" in page
     cycle_page = text_of(
         client.get(f"/partnerships/{partnership.id}/cycles/{survey.cycle_id}").get_data(
@@ -236,10 +198,6 @@ def test_a_scheduler_stopped_across_the_opening_opens_it_once_and_says_how_late(
     tick(runner, CLOSES + dt.timedelta(hours=3, minutes=5))
     assert survey.state == "closed"
     assert survey.close_note == "3 h 5 min late: the scheduler was not running"
-
-
-def survey_url(survey: Survey) -> str:
-    return f"/partnerships/{survey.partnership_id}/cycles/{survey.cycle_id}/surveys/{survey.id}"
 
 
 def test_a_survey_whose_whole_window_passed_is_not_opened_and_the_coach_is_told(
@@ -255,7 +213,7 @@ def test_a_survey_whose_whole_window_passed_is_not_opened_and_the_coach_is_told(
     survey.opens_at = dt.datetime.now(UTC) - dt.timedelta(days=3)
     survey.closes_at = dt.datetime.now(UTC) - dt.timedelta(days=1)
     db.session.commit()
-    for url in (survey_url(survey), f"/partnerships/{partnership.id}/cycles/{survey.cycle_id}"):
+    for url in (survey_page(survey), f"/partnerships/{partnership.id}/cycles/{survey.cycle_id}"):
         page = text_of(client.get(url).get_data(as_text=True))
         assert "Not opened: its closing time passed before the scheduler could open it" in page
 
@@ -270,7 +228,7 @@ def test_a_refused_opening_is_shown_and_retried_until_it_works(
     assert survey.schedule_problem.startswith("The scheduler could not open it: No active")
     login(client, coach)
     assert "The scheduler could not open it" in text_of(
-        client.get(survey_url(survey)).get_data(as_text=True)
+        client.get(survey_page(survey)).get_data(as_text=True)
     )
 
     people(partnership, 1)

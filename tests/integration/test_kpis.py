@@ -15,14 +15,9 @@ from partnership.partnerships.models import Membership
 from partnership.results import services as results_services
 from partnership.results.services import close_survey
 from partnership.surveys.models import Cycle
-from tests.factories import login, make_partnership, make_user, text_of
-from tests.integration.test_results_builders import (
-    csv_sections,
-    hand_example,
-    read_csv,
-    read_xlsx,
-    schema_errors,
-)
+from tests.builders.basics import login, make_partnership, make_user, text_of
+from tests.builders.results import hand_example
+from tests.readers import csv_sections, read_csv, read_xlsx, schema_errors
 
 SHARED = {
     "name": "On-time joint deliveries",
@@ -36,7 +31,7 @@ SHARED = {
 }
 
 
-def _local(partnership, shared: Kpi, **kw) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _local(partnership, shared: Kpi, **kw) -> dict[str, str]:
     return {
         "name": "Unit cost",
         "scope": "local",
@@ -54,18 +49,18 @@ def _kpi(name: str) -> Kpi:
     return db.session.scalar(select(Kpi).where(Kpi.name == name))
 
 
-def _page(response) -> str:  # type: ignore[no-untyped-def]
+def _page(response) -> str:
     return text_of(response.get_data(as_text=True))
 
 
-def _table(response, table_id: str) -> str:  # type: ignore[no-untyped-def]
+def _table(response, table_id: str) -> str:
     """The HTML of the page's table with this id (flash messages left out)."""
     page = _page(response)
     start = page.index(f'id="{table_id}"')
     return page[start : page.index("</table>", start)]
 
 
-def _two_kpis(client, partnership) -> tuple[Kpi, Kpi]:  # type: ignore[no-untyped-def]
+def _two_kpis(client, partnership) -> tuple[Kpi, Kpi]:
     base = f"/partnerships/{partnership.id}/kpis"
     assert client.post(base + "/new", data=SHARED).status_code == 302
     shared = _kpi("On-time joint deliveries")
@@ -73,11 +68,11 @@ def _two_kpis(client, partnership) -> tuple[Kpi, Kpi]:  # type: ignore[no-untype
     return shared, _kpi("Unit cost")
 
 
-def _values_url(partnership, cycle) -> str:  # type: ignore[no-untyped-def]
+def _values_url(partnership, cycle) -> str:
     return f"/partnerships/{partnership.id}/cycles/{cycle.id}/kpis"
 
 
-def _cycle(partnership, label: str) -> Cycle:  # type: ignore[no-untyped-def]
+def _cycle(partnership, label: str) -> Cycle:
     cycle = Cycle(partnership_id=partnership.id, label=label)
     db.session.add(cycle)
     db.session.commit()

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 from partnership.cli import alembic_config
 from partnership.db import normalise_url
 from partnership.models import metadata
-from tests.conftest import (
+from tests.environment import (
     PG_DEFAULT,
     create_pg_database,
     drop_pg_database,
@@ -25,7 +25,7 @@ from tests.conftest import (
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db(request, tmp_path):  # type: ignore[no-untyped-def]
+def empty_db(request, tmp_path):
     if request.param == "sqlite":
         yield "sqlite:///" + str(tmp_path / "m.db")
         return
@@ -42,7 +42,7 @@ def empty_db(request, tmp_path):  # type: ignore[no-untyped-def]
         drop_pg_database(admin, url)
 
 
-def _drift(url: str) -> list:  # type: ignore[type-arg]
+def _drift(url: str) -> list:
     engine = create_engine(normalise_url(url))
     try:
         with engine.connect() as conn:
@@ -116,4 +116,101 @@ def test_each_step_down_and_up_keeps_rows(empty_db):
     command.upgrade(cfg, "head")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM organizations")).scalar_one() == 1
+    engine.dispose()
+
+
+OLD_ROWS = [
+    "INSERT INTO users (id, email, name, password_hash, role, session_version, is_active, "
+    "created_at) VALUES (1, 'c@example.org', 'C', 'x', 'coach', 1, true, CURRENT_TIMESTAMP)",
+    "INSERT INTO partnerships (id, name, description, timezone, functions, min_group, thresholds, "
+    "is_archived, created_at) VALUES (1, 'P', '', 'UTC', '[]', 5, '{}', false, CURRENT_TIMESTAMP)",
+    "INSERT INTO organizations (id, partnership_id, position, name, short_code) "
+    "VALUES (1, 1, 1, 'A', 'A')",
+    "INSERT INTO stakeholders (id, partnership_id, organization_id, name, email, function, level, "
+    "is_active, is_reminder_opt_out, created_at) VALUES (1, 1, 1, 'Ana', 'ana@a.example', 'sales', "
+    "'manager', true, false, CURRENT_TIMESTAMP), (2, 1, 1, 'Bo', 'bo@a.example', 'sales', "
+    "'manager', true, false, CURRENT_TIMESTAMP)",
+    "INSERT INTO instruments (id, name, description, audience, minutes, is_archived, created_at) "
+    "VALUES (1, 'I', '', '', 5, false, CURRENT_TIMESTAMP)",
+    "INSERT INTO instrument_versions (id, instrument_id, number, dimensions, is_locked, "
+    "created_at) VALUES (1, 1, 1, '[]', true, CURRENT_TIMESTAMP)",
+    "INSERT INTO cycles (id, partnership_id, label, created_at) "
+    "VALUES (1, 1, 'Q', CURRENT_TIMESTAMP)",
+    "INSERT INTO surveys (id, partnership_id, cycle_id, instrument_id, instrument_version_id, "
+    "state, target_functions, target_levels, created_at) "
+    "VALUES (1, 1, 1, 1, 1, 'open', '[]', '[]', CURRENT_TIMESTAMP)",
+    "INSERT INTO invitations (id, survey_id, stakeholder_id, token_hash, organization_id, "
+    "function, level, is_used, used_on, reminder_count, last_reminded_at, created_at) VALUES "
+    "(1, 1, 1, :h1, 1, 'sales', 'manager', true, '2026-11-02', 1, '2026-11-01 09:00:00', "
+    "CURRENT_TIMESTAMP), (2, 1, 2, :h2, 1, 'sales', 'manager', false, NULL, 2, "
+    "'2026-11-03 09:00:00', CURRENT_TIMESTAMP)",
+    "INSERT INTO password_reset_tokens (id, user_id, token_hash, expires_at, is_used, created_at) "
+    "VALUES (1, 1, :h3, '2099-01-01 00:00:00', false, CURRENT_TIMESTAMP)",
+    "INSERT INTO outbox_messages (id, idempotency_key, to_address, subject, body_text, body_html, "
+    "status, attempts, next_attempt_at, created_at, sent_at) VALUES "
+    "(1, 'invite:1:2', 'bo@a.example', 'S', :b2, :b2, 'sent', 1, CURRENT_TIMESTAMP, "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+    "(2, 'remind:1:2:2', 'bo@a.example', 'S', :b2, NULL, 'pending', 0, CURRENT_TIMESTAMP, "
+    "CURRENT_TIMESTAMP, NULL), "
+    "(3, 'password-reset:1', 'c@example.org', 'S', :b3, NULL, 'pending', 0, CURRENT_TIMESTAMP, "
+    "CURRENT_TIMESTAMP, NULL)",
+]
+
+
+def test_upgrade_clears_dates_of_use_and_email_bodies_and_keeps_the_links(empty_db):
+    """Rows written by the previous schema: used invitations lose their day and reminder
+    state, the links move to invitation_tokens, outbox rows lose their bodies (with the
+    working links in them) and say what they are about; a pending reset's old link is void."""
+    from partnership.tokens import hash_token, new_token
+
+    cfg = alembic_config(empty_db)
+    command.upgrade(cfg, "b7e21c4d9a10")
+    t1, t2, t3 = new_token(), new_token(), new_token()
+    values = {
+        "h1": hash_token(t1),
+        "h2": hash_token(t2),
+        "h3": hash_token(t3),
+        "b2": f"Hello Bo, http://x/s/{t2}",
+        "b3": f"Reset: http://x/reset/{t3}",
+    }
+    engine = create_engine(normalise_url(empty_db))
+    with engine.begin() as conn:
+        for statement in OLD_ROWS:
+            conn.execute(text(statement), values)
+    engine.dispose()
+    command.upgrade(cfg, "head")
+    assert _drift(empty_db) == []
+    engine = create_engine(normalise_url(empty_db))
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("invitations")}
+        assert not columns & {"used_on", "reminder_count", "last_reminded_at", "token_hash"}
+        links = set(conn.execute(text("SELECT token_hash, invitation_id FROM invitation_tokens")))
+        assert links == {(values["h1"], 1), (values["h2"], 2)}
+        survey = conn.execute(
+            text("SELECT reminder_rounds, reminders_sent, last_reminded_at FROM surveys")
+        ).one()
+        assert survey[:2] == (2, 3) and survey[2] is not None
+        rows = conn.execute(
+            text(
+                "SELECT idempotency_key, kind, stakeholder_id, user_id, status "
+                "FROM outbox_messages ORDER BY id"
+            )
+        ).all()
+        assert [tuple(r) for r in rows] == [
+            ("invite:1:2", "survey.invitation", 2, None, "sent"),
+            ("remind:1:2:2", "survey.reminder", 2, None, "pending"),
+            ("password-reset:1", "account.password_reset", None, 1, "pending"),
+        ]
+        assert conn.execute(text("SELECT is_used FROM password_reset_tokens")).scalar_one()
+        every = []
+        for table in inspect(conn).get_table_names():
+            every += [str(v) for row in conn.execute(text(f'SELECT * FROM "{table}"')) for v in row]
+        assert not any(t in v for t in (t1, t2, t3) for v in every)
+    engine.dispose()
+    # And back: the old schema again, one link per invitation.
+    command.downgrade(cfg, "b7e21c4d9a10")
+    engine = create_engine(normalise_url(empty_db))
+    with engine.connect() as conn:
+        hashes = dict(conn.execute(text("SELECT id, token_hash FROM invitations")).all())
+        assert hashes == {1: values["h1"], 2: values["h2"]}
     engine.dispose()

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.partnerships.models import Membership, Partnership, Stakeholder
-from tests.factories import login, make_partnership, make_stakeholders, make_user
+from tests.builders.basics import login, make_partnership, make_stakeholders, make_user
 
 FORM = {
     "name": "Nordlicht × São Paulo Devices",
@@ -139,7 +139,10 @@ def test_add_edit_and_deactivate_stakeholder(client, app):
         f"/partnerships/{partnership.id}/stakeholders/new",
         data=dict(data, email="juergen.weiss@beta.example"),
     )
-    assert dup.status_code == 400 and b"already exists" in dup.data
+    assert (
+        dup.status_code == 400
+        and b"juergen.weiss@beta.example is already a stakeholder" in dup.data
+    )
     edit = client.post(
         f"/partnerships/{partnership.id}/stakeholders/{person.id}/edit",
         data=dict(data, level="executive"),
@@ -172,7 +175,7 @@ def test_erasing_a_stakeholder_removes_invitations_and_emails_but_keeps_anonymou
     from partnership.outbox.services import enqueue
     from partnership.surveys.emails import INVITATION, REMINDER
     from partnership.surveys.models import Answer, Invitation, InvitationToken, Response
-    from tests.world import build_children
+    from tests.builders.world import build_children
 
     coach = make_user()
     partnership = make_partnership(coach)

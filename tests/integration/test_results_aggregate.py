@@ -19,13 +19,8 @@ from partnership.scoring import (
     score_survey,
     survey_input_from_responses,
 )
-from tests.factories import make_partnership
-from tests.integration.test_results_builders import (
-    invite,
-    make_instrument,
-    make_survey,
-    respond,
-)
+from tests.builders.basics import make_partnership
+from tests.builders.results import invite, make_instrument, make_survey, respond
 
 DIMS = ("cultural", "market", "execution")
 SEGMENTS = [
@@ -48,7 +43,7 @@ def _random_answer(rng: random.Random, key: str) -> int | None:
     return rng.randint(1, 5)
 
 
-def _person_key(p):  # type: ignore[no-untyped-def]
+def _person_key(p):
     return (p.segment, p.dimension, p.answered, round(p.score_sum, 6))
 
 
@@ -127,14 +122,14 @@ def test_sql_aggregate_equals_the_reference_on_random_data(app, seed, bincount_k
     assert _close(ours, theirs)
 
 
-def _persons(rows) -> Counter:  # type: ignore[no-untyped-def]
+def _persons(rows) -> Counter:
     out: Counter = Counter()
     for p in rows:
         out[_person_key(p)] += p.count
     return out
 
 
-def _close(a, b) -> bool:  # type: ignore[no-untyped-def]
+def _close(a, b) -> bool:
     if isinstance(a, dict):
         assert a.keys() == b.keys()
         return all(_close(a[k], b[k]) for k in a)

@@ -11,8 +11,9 @@ from partnership.extensions import db
 from partnership.partnerships.models import Membership
 from partnership.results.models import ApiToken
 from partnership.surveys.models import hash_token
-from tests.factories import login, make_partnership, make_user
-from tests.integration.test_results_builders import close, hand_example, read_csv, read_xlsx
+from tests.builders.basics import login, make_partnership, make_user
+from tests.builders.results import close, hand_example
+from tests.readers import read_csv, read_xlsx
 
 TOKEN_IN_PAGE = re.compile(r'<pre class="token-value"[^>]*><code>([A-Za-z0-9_-]{40,})</code>')
 
@@ -30,7 +31,7 @@ def test_coach_creates_a_token_sees_it_once_and_it_works(client):
     )
     assert created.status_code == 200
     html = created.get_data(as_text=True)
-    raw = TOKEN_IN_PAGE.search(html).group(1)  # type: ignore[union-attr]
+    raw = TOKEN_IN_PAGE.search(html).group(1)
     assert "shown only this once" in html
     row = db.session.scalar(select(ApiToken))
     assert row.name == "Power BI dashboard" and row.created_by_id == coach.id
@@ -84,7 +85,7 @@ def test_token_forms_need_the_csrf_token(csrf_app):
     assert forged.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
     form = client.get(f"/partnerships/{partnership.id}/api-tokens").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)[1]  # type: ignore[index]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)[1]
     ok = client.post(
         f"/partnerships/{partnership.id}/api-tokens", data={"name": "Real", "csrf_token": token}
     )

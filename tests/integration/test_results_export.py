@@ -18,23 +18,22 @@ from partnership.partnerships.models import Membership
 from partnership.results import services
 from partnership.results.models import AccessLog, Snapshot
 from partnership.surveys.models import Comment, Survey
-from tests.factories import login, make_partnership, make_user
-from tests.integration.test_results_builders import (
+from tests.builders.basics import login, make_partnership, make_user
+from tests.builders.results import (
     HAND_B,
     close,
     hand_example,
     invite,
     make_instrument,
     make_survey,
-    read_csv,
-    read_xlsx,
     respond,
 )
+from tests.readers import read_csv, read_xlsx
 
 T_975_DF10 = 2.228138851986274  # Student t quantile t(0.975, df = 10), from any t table
 
 
-def _api(client, survey: Survey) -> dict:  # type: ignore[no-untyped-def]
+def _api(client, survey: Survey) -> dict:
     response = client.get(
         f"/api/v1/partnerships/{survey.partnership_id}/surveys/{survey.id}/results"
     )
@@ -43,7 +42,7 @@ def _api(client, survey: Survey) -> dict:  # type: ignore[no-untyped-def]
     return response.get_json()
 
 
-def _files(client, survey: Survey):  # type: ignore[no-untyped-def]
+def _files(client, survey: Survey):
     base = f"/partnerships/{survey.partnership_id}/surveys/{survey.id}/results"
     csv_response = client.get(base + ".csv")
     xlsx_response = client.get(base + ".xlsx")
@@ -145,7 +144,7 @@ def test_hand_computed_example_is_exported_with_the_same_numbers_everywhere(clie
     assert about["Snapshot"].endswith("Europe/Berlin")
 
 
-def _walk(node, path="$"):  # type: ignore[no-untyped-def]
+def _walk(node, path="$"):
     yield path, node
     if isinstance(node, dict):
         for k, v in node.items():
@@ -155,7 +154,7 @@ def _walk(node, path="$"):  # type: ignore[no-untyped-def]
             yield from _walk(v, f"{path}[{i}]")
 
 
-def assert_no_small_group(result: dict) -> None:  # type: ignore[type-arg]
+def assert_no_small_group(result: dict) -> None:
     """No value anywhere in the export stands for fewer persons than min_group."""
     mg = result["settings"]["min_group"]
     for path, node in _walk(result):
@@ -337,7 +336,7 @@ def test_a_rescore_keeps_hidden_what_the_previous_version_hid(client):
     close(survey)
     login(client, coach)
 
-    def hidden(result: dict) -> dict:  # type: ignore[type-arg]
+    def hidden(result: dict) -> dict:
         return {
             (c["org"], c["function"]): c["S_reason"]
             for c in result["breakdowns"]["function"]
@@ -523,7 +522,7 @@ def test_erasing_people_who_answered_keeps_participation_at_most_100_percent(cli
     Beta invitee who never answered. Alpha's participation stays 6 of 6 (not 6 of 4), and the
     census interval stays a point; Beta's invitee who never answered leaves the count."""
     from partnership.partnerships.models import Stakeholder
-    from partnership.partnerships.services import erase_stakeholder
+    from partnership.surveys.erasure import erase_stakeholder
     from partnership.surveys.models import Invitation
 
     coach = make_user()

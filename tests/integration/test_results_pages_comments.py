@@ -11,8 +11,8 @@ from partnership.extensions import db
 from partnership.partnerships.models import Membership
 from partnership.results.models import AccessLog
 from partnership.surveys.models import Comment
-from tests.factories import PASSWORD, login, make_user
-from tests.integration.test_results_pages import build_closed_survey, setup_coach
+from tests.builders.basics import PASSWORD, login, make_user
+from tests.builders.pulse import build_closed_survey, setup_coach
 
 NAMING = "Jürgen Weiß in procurement blocks every order."
 OTHER = "The joint roadmap review works well."
@@ -22,7 +22,7 @@ def _comment(text: str) -> Comment:
     return db.session.scalars(select(Comment).where(Comment.body == text)).one()
 
 
-def _results_url(partnership, survey) -> str:  # type: ignore[no-untyped-def]
+def _results_url(partnership, survey) -> str:
     return f"/partnerships/{partnership.id}/surveys/{survey.id}/results"
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from partnership.scoring import Settings, fmt_pct, fmt_score, fmt_stat, score_survey
-from tests.factories import login
-from tests.integration.test_results_pages import build_closed_survey, setup_coach, text_tokens
+from tests.builders.basics import login
+from tests.builders.pulse import build_closed_survey, setup_coach
+from tests.readers import text_tokens
 
 B_COMMENTS = ["Nobody from the plant joined the review.", "The forecast came far too late."]
 A_COMMENTS = ["Keep the weekly stand-up.", "Share the roadmap earlier."]

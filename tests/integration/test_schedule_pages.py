@@ -13,15 +13,9 @@ from partnership.outbox.models import OutboxMessage
 from partnership.outbox.services import send_pending
 from partnership.partnerships.models import Membership
 from partnership.surveys.models import Invitation
-from tests.factories import login, make_partnership, make_user, text_of
-from tests.integration.test_jobs import (
-    CLOSES,
-    OPENS,
-    people,
-    plan,
-    tick,
-)
-from tests.integration.test_surveys import answer, make_instrument
+from tests.builders.basics import login, make_partnership, make_user, text_of
+from tests.builders.schedule import CLOSES, OPENS, people, plan, tick
+from tests.builders.surveys import answer, make_instrument
 
 UTC = dt.UTC
 

@@ -35,9 +35,9 @@ from partnership.jobs.models import SchedulerHeartbeat
 from partnership.outbox.models import OutboxMessage
 from partnership.outbox.services import message_id
 from partnership.surveys.models import Survey
-from tests.factories import make_partnership
-from tests.integration.test_jobs import people, plan
-from tests.integration.test_surveys import make_instrument
+from tests.builders.basics import make_partnership
+from tests.builders.schedule import people, plan
+from tests.builders.surveys import make_instrument
 from tests.servers import ROOT, free_port, server_env
 
 pytestmark = pytest.mark.xdist_group("scheduler")

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.partnerships.models import Stakeholder
-from tests.factories import login, make_partnership, make_user
+from tests.builders.basics import login, make_partnership, make_user
 
 GOOD = (
     "name,email,organization,function,level\n"
@@ -16,7 +16,7 @@ GOOD = (
 )
 
 
-def _upload(client, partnership, content: bytes, filename: str = "people.csv"):  # type: ignore[no-untyped-def]
+def _upload(client, partnership, content: bytes, filename: str = "people.csv"):
     return client.post(
         f"/partnerships/{partnership.id}/stakeholders/import",
         data={"file": (io.BytesIO(content), filename)},

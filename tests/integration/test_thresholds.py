@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from partnership.extensions import db
-from partnership.partnerships import services
+from partnership.partnerships import thresholds as services
 from partnership.partnerships.models import Membership, Partnership
 from partnership.results.services import current_snapshot, settings_for
 from partnership.scoring import Settings
 from partnership.surveys.models import Survey
-from tests.factories import login, make_partnership, make_user
-from tests.integration.test_results_builders import close, hand_example
+from tests.builders.basics import login, make_partnership, make_user
+from tests.builders.results import close, hand_example
 
 
 def _url(partnership: Partnership, suffix: str = "") -> str:
@@ -35,12 +35,12 @@ def _value(html: str, name: str) -> str | None:
     return found.group(1) if found else None
 
 
-def _stored(partnership: Partnership) -> dict:  # type: ignore[type-arg]
+def _stored(partnership: Partnership) -> dict:
     db.session.expire_all()
     return dict(db.session.get(Partnership, partnership.id).thresholds or {})
 
 
-def _with_steering(partnership: Partnership):  # type: ignore[no-untyped-def]
+def _with_steering(partnership: Partnership):
     steering = make_user(role="steering")
     db.session.add(Membership(partnership_id=partnership.id, user_id=steering.id, role="steering"))
     db.session.commit()
@@ -280,14 +280,14 @@ def test_every_post_needs_the_csrf_token(csrf_app):
     partnership.thresholds = {"gap_amber": 11.0}
     db.session.commit()
     page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     client.post(
         "/login",
         data={"email": coach.email, "password": "correct horse battery", "csrf_token": token},
     )
     html = client.get(_url(partnership)).get_data(as_text=True)
     assert html.count('name="csrf_token"') >= 3  # save, restore, log out
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
     assert client.post(_url(partnership), data=_defaults_typed()).status_code == 400
     assert client.post(_url(partnership, "/restore")).status_code == 400
@@ -324,13 +324,13 @@ def test_a_raised_level_threshold_changes_the_signals_of_surveys_closed_afterwar
     close(after)
     assert ("LEVEL", "amber") in _signals(after)
     snapshot = current_snapshot(after)
-    assert snapshot.data["settings"]["level_amber"] == 80  # type: ignore[union-attr]
-    explanation = next(s for s in snapshot.data["signals"] if s["rule"] == "LEVEL")  # type: ignore[union-attr]
+    assert snapshot.data["settings"]["level_amber"] == 80
+    explanation = next(s for s in snapshot.data["signals"] if s["rule"] == "LEVEL")
     assert "below the amber threshold of 80" in explanation["explanation"]
 
     # the survey closed before the change is unchanged...
     assert ("LEVEL", "amber") not in _signals(before)
-    assert current_snapshot(before).data["settings"]["level_amber"] == 60  # type: ignore[union-attr]
+    assert current_snapshot(before).data["settings"]["level_amber"] == 60
     # ...until a coach re-scores it from its results page
     results = f"/partnerships/{partnership.id}/surveys/{before.id}"
     assert client.post(results + "/rescore").status_code == 302

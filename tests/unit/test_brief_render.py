@@ -237,7 +237,7 @@ def test_withheld_comments_say_why_and_show_none(sample: Sample) -> None:
 def test_fonts_are_embedded_unicode_truetype(reader: PdfReader, pages: list[str]) -> None:
     seen = set()
     for page in reader.pages:
-        fonts = page["/Resources"]["/Font"]  # type: ignore[index]
+        fonts = page["/Resources"]["/Font"]
         for ref in fonts.values():
             font = ref.get_object()
             name = str(font["/BaseFont"])
@@ -287,7 +287,7 @@ def test_no_text_runs_past_the_margins(reader: PdfReader) -> None:
     problems: list[str] = []
     for number, page in enumerate(reader.pages, 1):
 
-        def visit(text, cm, tm, font, size, number=number):  # type: ignore[no-untyped-def]
+        def visit(text, cm, tm, font, size, number=number):
             if not text.strip() or font is None:
                 return
             x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
@@ -334,7 +334,7 @@ def test_metadata_title_author_language(sample: Sample, reader: PdfReader) -> No
     )
     assert meta.author == sample.brief.cover.author == "Zoë Nowak, partnership office"
     assert "Wisła Devices S.A. (Łódź)" in (meta.subject or "")
-    assert reader.trailer["/Root"]["/Lang"] == "en"  # type: ignore[index]
+    assert reader.trailer["/Root"]["/Lang"] == "en"
     # the cover prints the as-of time in the partnership's zone, not the clock's
     assert "As of Tuesday 12 January 2027, 09:30 (Europe/Warsaw)" in reader.pages[0].extract_text()
 
@@ -383,7 +383,7 @@ def test_byte_identical_across_processes(pdf: bytes) -> None:
 
 def test_poppler_renders_every_page(pdf: bytes, reader: PdfReader, artifacts_dir: str) -> None:
     """The pages as pictures (test-artifacts/brief-page-NN.png), with no warning from poppler."""
-    from tests.conftest import require
+    from tests.environment import require
 
     require(shutil.which("pdftoppm") is not None, "pdftoppm", "apt-get install poppler-utils")
     path = os.path.join(artifacts_dir, "brief-sample.pdf")

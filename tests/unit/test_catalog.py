@@ -109,7 +109,7 @@ def test_kinds_and_scales():
 def test_items_are_immutable():
     item = get("quarterly-pulse").items[0]
     with pytest.raises(AttributeError):
-        item.text = "changed"  # type: ignore[misc]
+        item.text = "changed"
 
 
 def test_invalid_item_rejected():

@@ -30,7 +30,7 @@ def rgb(value: str | None) -> tuple[int, int, int] | None:
     """A colour attribute (#rrggbb) as 0..255 components."""
     if not value or not re.fullmatch(r"#[0-9a-f]{6}", value.strip()):
         return None
-    return tuple(int(value[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+    return tuple(int(value[i : i + 2], 16) for i in (1, 3, 5))
 
 
 def same_color(value: str | None, hex_value: str) -> bool:

@@ -112,7 +112,7 @@ def _org_size(rng: random.Random, mg: int) -> int:
     return rng.randint(12, 40)
 
 
-def add_people(w: World, p, org, count: int, funcs: list[str], fweights: list[float]) -> None:  # type: ignore[no-untyped-def]
+def add_people(w: World, p, org, count: int, funcs: list[str], fweights: list[float]) -> None:
     from partnership.extensions import db
     from partnership.partnerships.models import Stakeholder
 
@@ -131,7 +131,7 @@ def add_people(w: World, p, org, count: int, funcs: list[str], fweights: list[fl
     db.session.commit()
 
 
-def make_custom(w: World, p, base_key: str):  # type: ignore[no-untyped-def]
+def make_custom(w: World, p, base_key: str):
     """Clone a built-in and edit it through the instrument editor's services."""
     from sqlalchemy import select
 
@@ -145,7 +145,7 @@ def make_custom(w: World, p, base_key: str):  # type: ignore[no-untyped-def]
     return clone
 
 
-def edit_custom(w: World, inst, first: bool = False) -> None:  # type: ignore[no-untyped-def]
+def edit_custom(w: World, inst, first: bool = False) -> None:
     from partnership.instruments import services as ins
 
     rng = w.rng
@@ -230,7 +230,7 @@ def edit_custom(w: World, inst, first: bool = False) -> None:  # type: ignore[no
 
 def answer_value(
     w: World, item, org: str, style: str, person: float, lineage: int, fixed: dict
-) -> int | None:  # type: ignore[no-untyped-def]
+) -> int | None:
     rng = w.rng
     a = {"agreement": 5, "frequency": 4, "likelihood": 11}[item.kind]
     if style == "discrete" and item.dimension is not None and item.kind != "likelihood":
@@ -264,7 +264,7 @@ def answer_value(
     return max(1, min(a, round(x)))
 
 
-def run_survey(w: World, p, cycle, inst, *, close: bool = True, erase: bool = False):  # type: ignore[no-untyped-def]
+def run_survey(w: World, p, cycle, inst, *, close: bool = True, erase: bool = False):
     """Plan, open, answer through the survey links, optionally close. Returns the survey."""
     from sqlalchemy import select
 
@@ -360,7 +360,7 @@ def run_survey(w: World, p, cycle, inst, *, close: bool = True, erase: bool = Fa
     return survey
 
 
-def pick_boundary(w: World, p, data: ref.SurveyData) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def pick_boundary(w: World, p, data: ref.SurveyData) -> dict[str, float]:
     """Thresholds set ON values of this very survey (within +-5e-10), so that every rule is
     judged exactly at its threshold: scoring.md 6 says such a value counts as on it."""
     rng = w.rng
@@ -444,7 +444,7 @@ def pick_boundary(w: World, p, data: ref.SurveyData) -> dict[str, float]:  # typ
     return out
 
 
-def raw_data(w: World, p, survey, history: list[dict[str, Any]]) -> ref.SurveyData:  # type: ignore[no-untyped-def]
+def raw_data(w: World, p, survey, history: list[dict[str, Any]]) -> ref.SurveyData:
     """The raw rows of a survey, read from the tables (items, responses, answers, comments,
     invitations): everything ref.score needs."""
     from sqlalchemy import select
@@ -489,7 +489,7 @@ def raw_data(w: World, p, survey, history: list[dict[str, Any]]) -> ref.SurveyDa
     )
 
 
-def fetch(client, raw_token: str, url: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def fetch(client, raw_token: str, url: str) -> dict[str, Any]:
     resp = client.get(url, headers={"Authorization": f"Bearer {raw_token}"})
     if resp.status_code != 200:
         raise RuntimeError(f"GET {url}: {resp.status_code} {resp.get_data(as_text=True)[:300]}")

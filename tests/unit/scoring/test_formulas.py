@@ -25,7 +25,16 @@ from partnership.scoring import (
     variance_of_mean,
     welch_interval,
 )
-from partnership.scoring.formulas import Interval, ge, gt, is_zero, le, lt, weighted_group_stats
+from partnership.scoring.formulas import (
+    Interval,
+    ge,
+    gt,
+    is_zero,
+    le,
+    lt,
+    t_quantile,
+    weighted_group_stats,
+)
 
 TOL = 1e-9
 
@@ -137,6 +146,17 @@ def test_hedges_g_one_person_in_one_org_pools_the_other():
     # n_A = 1 contributes (1-1) s^2 = 0: s_p = sqrt(4*10^2 / (1+5-2)) = 10; d = 1
     # g = 1 * (1 - 3/(4*6 - 9)) = 1 - 3/15 = 0.8
     assert hedges_g(10, 1, None, 5, 10) == pytest.approx(0.8, abs=TOL)
+
+
+def test_t_quantile_is_students():
+    # the textbook table: t(0.975, 10) = 2.228, to every digit SciPy gives
+    assert t_quantile(0.975, 10) == 2.228138851986274
+    assert t_quantile(0.975, 1) == pytest.approx(12.706204736, abs=1e-9)
+    assert t_quantile(0.5, 7) == 0.0
+    # Welch's df is fractional: the same value scipy.stats would give, bit for bit
+    for df in (1.3, 2.5, 4.0, 7.77, 19.7155, 118.4, 5000.5):
+        for p in (0.9, 0.95, 0.975, 0.995):
+            assert t_quantile(p, df) == float(student_t.ppf(p, df))
 
 
 def test_welch_interval_with_finite_population_correction():

@@ -13,8 +13,7 @@ from partnership.scoring import (
     Settings,
     score_survey,
 )
-
-from .builders import build, check_reasons
+from tests.builders.scoring import build, check_reasons
 
 ITEMS = (
     ItemSpec("ex-0", "execution", 5, False, "agreement"),

@@ -29,8 +29,7 @@ from partnership.scoring import (
     order_comments,
     score_survey,
 )
-
-from .builders import build, check_reasons, dimension_items, same_answers
+from tests.builders.scoring import build, check_reasons, dimension_items, same_answers
 
 TOL = 1e-9
 EXEC = dimension_items(("execution",))

@@ -25,13 +25,13 @@ from partnership.surveys.models import (
 )
 
 
-def build_children(partnership) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def build_children(partnership) -> dict[str, object]:
     ids: dict[str, object] = {"partnership_id": partnership.id}
     stakeholder = db.session.scalar(
         select(Stakeholder).where(Stakeholder.partnership_id == partnership.id)
     )
     if stakeholder is None:
-        from tests.factories import make_stakeholders
+        from tests.builders.basics import make_stakeholders
 
         stakeholder = make_stakeholders(partnership, 1, 0)[0]
     ids["stakeholder_id"] = stakeholder.id

@@ -33,7 +33,7 @@ def make_partnership(
         org_a_code="ALP",
         org_b_name=str(kw.pop("org_b_name", "Beta Hardware")),
         org_b_code="BET",
-        min_group=int(kw.pop("min_group", 5)),  # type: ignore[arg-type]
+        min_group=int(kw.pop("min_group", 5)),
     )
     return create_partnership(owner, data)
 
@@ -71,7 +71,7 @@ def text_of(html: str) -> str:
     return html.replace("<bdi>", "").replace("</bdi>", "")
 
 
-def login(client, user: User, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def login(client, user: User, password: str = PASSWORD):
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
