@@ -103,7 +103,19 @@ def build_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 15000) 
         return engine
     # No pre-ping (it costs a round trip per request); connections are recycled instead, and
     # a dropped connection fails one request, which the pool then replaces.
-    return create_engine(url, echo=echo, pool_recycle=1800)
+    engine = create_engine(url, echo=echo, pool_recycle=1800)
+
+    @event.listens_for(engine, "connect")
+    def _no_jit(dbapi_connection: Any, _record: Any) -> None:
+        # PostgreSQL JIT-compiles any statement whose estimated cost passes jit_above_cost,
+        # whatever it will really take: the results aggregation of a survey of a few thousand
+        # respondents runs in tens of milliseconds and would spend more than that compiling.
+        # No statement of this app is the long analytical query JIT pays off for.
+        with dbapi_connection.cursor() as cur:
+            cur.execute("SET jit = off")
+        dbapi_connection.commit()
+
+    return engine
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

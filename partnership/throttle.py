@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import case, delete, select, update
 
-from partnership.accounts.models import LoginThrottle
+from partnership.accounts.models import AttemptThrottle
 from partnership.db import utcnow
 from partnership.extensions import db
 
@@ -24,8 +24,8 @@ def wait_seconds(keys: list[str], now: dt.datetime | None = None) -> int:
     """Seconds until every key may be tried again; 0 when none is blocked."""
     now = now or utcnow()
     blocked = db.session.scalars(
-        select(LoginThrottle.blocked_until).where(
-            LoginThrottle.key.in_([k[:300] for k in keys]), LoginThrottle.blocked_until > now
+        select(AttemptThrottle.blocked_until).where(
+            AttemptThrottle.key.in_([k[:300] for k in keys]), AttemptThrottle.blocked_until > now
         )
     ).all()
     if not blocked:
@@ -51,29 +51,29 @@ def record_failure(keys: list[str], *, free_attempts: int, max_delay: int) -> No
     for key in keys:
         key = key[:300]
         stmt = (
-            insert(LoginThrottle)
+            insert(AttemptThrottle)
             .values(key=key, failures=1, updated_at=now)
             .on_conflict_do_update(
-                index_elements=[LoginThrottle.key],
+                index_elements=[AttemptThrottle.key],
                 set_={
                     "failures": case(
-                        (LoginThrottle.updated_at < stale, 1), else_=LoginThrottle.failures + 1
+                        (AttemptThrottle.updated_at < stale, 1), else_=AttemptThrottle.failures + 1
                     ),
                     "updated_at": now,
                 },
             )
-            .returning(LoginThrottle.failures)
+            .returning(AttemptThrottle.failures)
         )
         failures = db.session.execute(stmt).scalar_one()
         if failures >= free_attempts:
             delay = min(max_delay, 2 ** (failures - free_attempts + 1))
             db.session.execute(
-                update(LoginThrottle)
-                .where(LoginThrottle.key == key)
+                update(AttemptThrottle)
+                .where(AttemptThrottle.key == key)
                 .values(blocked_until=now + dt.timedelta(seconds=delay))
             )
 
 
 def clear(key: str) -> None:
     """Forget a key's failures (flush only)."""
-    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == key[:300]))
+    db.session.execute(delete(AttemptThrottle).where(AttemptThrottle.key == key[:300]))

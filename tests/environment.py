@@ -1,4 +1,6 @@
-"""What the tests need from the machine: PostgreSQL databases made and dropped per run, and require(), which skips (newcomer) or fails (CI, PARTNERSHIP_TEST_REQUIRE_ALL=1) when a part is missing."""
+"""What the tests need from the machine: PostgreSQL databases made and dropped per run, and
+require(), which skips (newcomer) or fails (CI, PARTNERSHIP_TEST_REQUIRE_ALL=1) when a part is
+missing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Reading what the app hands out back into plain data: CSV and XLSX files, JSON against its schema, page text."""
+"""Reading what the app hands out back into plain data: CSV and XLSX files, JSON against its
+schema, page text."""
 
 from __future__ import annotations
 

@@ -47,13 +47,14 @@ class User(Base):
         return self.role == "admin"
 
 
-class LoginThrottle(Base):
-    """Failed-login counters keyed by account ("acct:<email>") and by client ("ip:<addr>").
+class AttemptThrottle(Base):
+    """Failed-attempt counters: logins keyed by account ("acct:<email>") and by client
+    ("ip:<addr>"), and unknown survey links keyed by client ("token-ip:<addr>").
 
     Kept in the database, not in process memory, so the limit holds across gunicorn workers.
     """
 
-    __tablename__ = "login_throttles"
+    __tablename__ = "attempt_throttles"
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)

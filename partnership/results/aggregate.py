@@ -10,10 +10,10 @@ test_results_aggregate.py proves it on random data, on SQLite and PostgreSQL):
   direction (reverse items and every frequency item with an early-warning sign as
   ``A + 1 - x``) and the count of answers, as exact integers; per segment, item and raw
   value, the count of answers. "Not applicable" (NULL) is missing, never zero. Persons of
-  one segment with the same sum and count are indistinguishable to scoring, so SQL counts
-  them together and returns each distinct row once with its multiplicity
-  (``PersonDimension.count``): a 20k-respondent survey sends a few thousand rows to Python
-  instead of 100k, and scoring works on distinct rows;
+  one segment with the same sum and count are indistinguishable to scoring, so they are
+  counted together and each distinct row is passed on once with its multiplicity
+  (``PersonDimension.count``): a 20k-respondent survey gives scoring a few thousand rows
+  instead of 100k;
 - invitees per segment from the invitations (segment copied at invite time), respondents per
   segment from the responses (whatever they answered);
 - comments that are not hidden, with their respondent's segment.
@@ -25,7 +25,6 @@ organization in position 1 is "A", position 2 is "B".
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
@@ -183,6 +182,7 @@ WORD_BITS = 62  # packed sums are signed 64-bit integers on both databases
 #: ids and scale span at most this many entries (else a CASE over the items, as on SQLite).
 LOOKUP_ENTRIES = 1 << 14
 INT8_ARRAY = ARRAY(BigInteger)
+ZERO = literal_column("0", BigInteger)
 #: Up to this many possible (segment, value) keys of a field, persons are counted with
 #: ``np.bincount`` (an array of that many counts); beyond, by sorting (``np.unique``).
 BINCOUNT_KEYS = 1 << 16
@@ -286,27 +286,51 @@ def _plan(items: tuple[ItemSpec, ...], ids: dict[str, int], dialect: str) -> _Pl
                             for item_id, (m, b) in terms.items()
                         },
                         value=Answer.item_id,
-                        else_=literal_column("0", BigInteger),
+                        else_=ZERO,
                     )
                 ),
                 BigInteger,
             ).label(f"w{n}")
             for n, terms in enumerate(pack.terms)
         ]
-    # SQLite walks the survey's responses in rowid order (index on survey_id) and streams
-    # the groups; PostgreSQL hashes them on the primary key
-    per_response = literal_column("responses.rowid") if dialect == "sqlite" else Response.id
-    statement = (
-        select(Response.organization_id, Response.function, Response.level, *words)
-        .select_from(Response)
-        .join(Answer, Answer.response_id == Response.id)
-        .where(
-            Response.survey_id == bindparam("survey_id", type_=Integer),
-            Answer.value.between(literal_column(str(low)), literal_column(str(high))),
-            *item_filter,
+    in_scale = Answer.value.between(literal_column(str(low)), literal_column(str(high)))
+    of_survey = Response.survey_id == bindparam("survey_id", type_=Integer)
+    segment = (Response.organization_id, Response.function, Response.level)
+    if dialect == "postgresql":
+        # Per response, an aggregate over its own answers (LATERAL): the survey's responses
+        # come through their index, each response's answers through theirs, and no answer
+        # row is hashed or sorted. A response without an answer in scale sums to 0, which
+        # counts as nobody in ``_answer_aggregates``.
+        answers = (
+            select(*(func.coalesce(word, ZERO).label(word.name) for word in words))
+            .where(Answer.response_id == Response.id, in_scale, *item_filter)
+            .correlate(Response)
+            .lateral("per_response")
         )
-        .group_by(per_response)
-    )
+        statement = (
+            select(*segment, *(answers.c[word.name] for word in words))
+            .select_from(Response)
+            .join(answers, literal_column("true"))
+            .where(of_survey)
+        )
+    else:
+        # SQLite: the survey's responses as one range of the table's rowid (its first and
+        # last, found in the survey index), walked in rowid order, so that the groups stream
+        # without a sort and the answers are read in the order they were written
+        statement = (
+            select(*segment, *words)
+            .select_from(Response)
+            .join(Answer, Answer.response_id == Response.id)
+            .where(
+                of_survey,
+                literal_column("responses.rowid").between(
+                    bindparam("first_rowid", type_=Integer), bindparam("last_rowid", type_=Integer)
+                ),
+                in_scale,
+                *item_filter,
+            )
+            .group_by(literal_column("responses.rowid"))
+        )
     plan = _Plan(pack, statement)
     if len(_plans) >= _PLANS_KEPT:
         _plans.clear()
@@ -319,8 +343,9 @@ def _answer_aggregates(
 ) -> tuple[tuple[PersonDimension, ...], tuple[ItemHistogram, ...]]:
     """Person dimension rows and item histograms in one pass over the survey's answers.
 
-    The answer table is read once, grouped by response (streamed in the order SQLite reads
-    the responses, hashed on PostgreSQL): each response's answers become a few packed
+    The survey's answers are read once, through indexes, response by response (SQLite walks
+    the survey's rowid range and streams the groups; PostgreSQL aggregates each response's
+    answers in a LATERAL subquery): each response's answers become a few packed
     integer sums (see ``_packing``): per dimension its answered count and its sum of answers
     after direction, per item its answer. Those per-response rows (one per respondent, a
     handful of integers each) are then unpacked and counted per segment with NumPy:
@@ -333,55 +358,80 @@ def _answer_aggregates(
     """
     import numpy as np  # here, not at the top: web workers start without NumPy
 
-    plan = _plan(items, ids, db.session.get_bind().dialect.name)
+    dialect = db.session.get_bind().dialect.name
+    plan = _plan(items, ids, dialect)
     if plan is None:
         return (), ()
     pack = plan.pack
-    rows = db.session.execute(plan.statement, {"survey_id": survey.id}).all()
+    params: dict[str, int] = {"survey_id": survey.id}
+    if dialect == "sqlite":
+        rowid = literal_column("rowid", Integer)
+        span = db.session.execute(
+            select(func.min(rowid), func.max(rowid))
+            .select_from(Response)
+            .where(Response.survey_id == survey.id)
+        ).one()
+        if span[0] is None:  # no response
+            return (), ()
+        params.update(first_rowid=span[0], last_rowid=span[1])
+    rows = db.session.execute(plan.statement, params).all()
     if not rows:
         return (), ()
+    columns = list(zip(*rows, strict=True))  # a tuple per column: segment, packed words
     numbers: dict[tuple[int, str, str], int] = {}  # segment -> its number, in order of rows
-    seg_of_row = np.fromiter(
-        (numbers.setdefault((o, fn, lv), len(numbers)) for o, fn, lv, *_ in rows),
+    seg_of_row = np.array(
+        [numbers.setdefault(key, len(numbers)) for key in zip(*columns[:3], strict=True)],
         dtype=np.int64,
-        count=len(rows),
     )
     segments = [segment(*key) for key in numbers]
-    rank = {seg: n for n, seg in enumerate(sorted(segments))}
-    words = np.array([row[3:] for row in rows], dtype=np.int64).reshape(len(rows), -1)
+    words = np.array(columns[3:], dtype=np.int64)  # one row per packed word
 
-    def counted(f: _Field, least: int) -> Iterator[tuple[Segment, int, int]]:
-        """Per segment and value of one field (at least ``least``): the number of persons."""
-        values = (words[:, f.word] >> f.shift) & ((1 << f.width) - 1)
-        keep = values >= least
+    def field(f: _Field) -> np.ndarray:
+        return (words[f.word] >> f.shift) & ((1 << f.width) - 1)
+
+    persons: list[PersonDimension] = []
+    for dim, f, sum_bits, points in pack.person_fields:
+        values = field(f)
+        keep = values >= 1 << sum_bits  # someone who answered the dimension
         # segment number and value in one integer: a field is at most 62 - 10 bits wide for
         # any instrument a person could answer, and segments number far below 2^10
         keys = (seg_of_row[keep] << f.width) | values[keep]
         if len(segments) << f.width <= BINCOUNT_KEYS:
-            # few possible keys (an item's answer codes, a dimension's sums): count them in
-            # one array instead of sorting
-            tally = np.bincount(keys, minlength=1)
+            # few possible keys (a dimension's sums): count them in one array, no sort
+            tally = np.bincount(keys)
             keys = np.flatnonzero(tally)
             counts = tally[keys]
         else:
             keys, counts = np.unique(keys, return_counts=True)
-        pairs = ((k >> f.width, k & ((1 << f.width) - 1)) for k in keys.tolist())
-        for (seg, value), n in zip(pairs, counts.tolist(), strict=True):
-            yield segments[seg], value, n
-
-    persons: list[PersonDimension] = []
-    for dim, f, sum_bits, points in pack.person_fields:
-        for seg, value, n in counted(f, 1 << sum_bits):  # someone who answered the dimension
-            answered, total = divmod(value, 1 << sum_bits)
-            score_sum = 100 * (total - answered) / (points - 1)
-            persons.append(PersonDimension(seg, dim, score_sum, answered, n))
-    counts: dict[tuple[Segment, int], list[int]] = {}
-    for index, f in pack.item_fields:
-        for seg, code, n in counted(f, 1):
-            counts.setdefault((seg, index), [0] * items[index].points)[code - 1] += n
+        answered = (keys >> sum_bits) & ((1 << (f.width - sum_bits)) - 1)
+        total = keys & ((1 << sum_bits) - 1)
+        persons.extend(
+            PersonDimension(segments[seg], dim, 100 * (t - a) / (points - 1), a, n)
+            for seg, t, a, n in zip(
+                (keys >> f.width).tolist(),
+                total.tolist(),
+                answered.tolist(),
+                counts.tolist(),
+                strict=True,
+            )
+        )
+    # every item's answer codes counted per segment at once: tally[item, segment, code]
+    if not pack.item_fields:
+        return tuple(persons), ()
+    slots = 1 << max(f.width for _, f in pack.item_fields)
+    codes = np.stack([field(f) for _, f in pack.item_fields])
+    keys = (np.arange(len(codes))[:, None] * len(segments) + seg_of_row) * slots + codes
+    tally = np.bincount(keys.ravel(), minlength=len(codes) * len(segments) * slots)
+    tally = tally.reshape(len(codes), len(segments), slots)[:, :, 1:]  # code 0: no answer
+    answered_items = np.any(tally, axis=2).tolist()
+    rank = sorted(range(len(segments)), key=segments.__getitem__)
     histograms = tuple(
-        ItemHistogram(seg, items[index].id, tuple(c))
-        for (seg, index), c in sorted(counts.items(), key=lambda kv: (rank[kv[0][0]], kv[0][1]))
+        ItemHistogram(
+            segments[seg], items[index].id, tuple(tally[k, seg, : items[index].points].tolist())
+        )
+        for seg in rank
+        for k, (index, _) in enumerate(pack.item_fields)
+        if answered_items[k][seg]
     )
     return tuple(persons), histograms
 

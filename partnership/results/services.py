@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,8 @@ from partnership.accounts.models import User
 from partnership.db import utcnow
 from partnership.errors import Conflict, NotFound, Refused
 from partnership.extensions import db
-from partnership.instruments.models import Instrument, InstrumentVersion
+from partnership.instruments.catalog import render_text
+from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.kpis.services import kpi_statuses
 from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import can_access
@@ -58,6 +60,8 @@ ACTION_LABELS = {
     "comment.hide": "Comment hidden",
     "brief.download": "Brief downloaded",
 }
+#: The built-in quarterly pulse's key: its lineage (and its clones) come first on the pages.
+PULSE_KEY = "quarterly-pulse"
 #: Order of preference when a cycle holds more than one survey of a lineage.
 _STATE_RANK = {"closed": 3, "open": 2, "scheduled": 1, "draft": 0}
 
@@ -267,6 +271,57 @@ def survey_result_dict(survey: Survey) -> dict[str, Any]:
     """The survey's result in the export shape (``SurveyResult.to_dict``): the current
     snapshot for a closed survey; a live, participation-only result while it is not closed."""
     return _result_and_snapshot(survey)[0]
+
+
+# --- what the results pages list ---------------------------------------------------------
+
+
+def _is_pulse(instrument: Instrument) -> bool:
+    """The built-in quarterly pulse, or a lineage cloned from it."""
+    if instrument.builtin_key == PULSE_KEY:
+        return True
+    if instrument.cloned_from_version_id is None:
+        return False
+    source = db.session.scalar(
+        select(Instrument.builtin_key)
+        .join(InstrumentVersion, InstrumentVersion.instrument_id == Instrument.id)
+        .where(InstrumentVersion.id == instrument.cloned_from_version_id)
+    )
+    return source == PULSE_KEY
+
+
+def _instrument_order(instrument: Instrument) -> tuple[int, str]:
+    """The quarterly pulse first (built-in, then clones), then the others by name."""
+    if instrument.builtin_key == PULSE_KEY:
+        return (0, instrument.name.lower())
+    return (1 if _is_pulse(instrument) else 2, instrument.name.lower())
+
+
+def surveys_by_lineage(
+    partnership: Partnership, states: Iterable[str]
+) -> list[tuple[Instrument, list[Survey]]]:
+    """Surveys in the given states, grouped by instrument lineage, pulse first, each lineage
+    ordered by close time (then open time)."""
+    rows = db.session.execute(
+        select(Survey, Instrument)
+        .join(Instrument, Instrument.id == Survey.instrument_id)
+        .where(Survey.partnership_id == partnership.id, Survey.state.in_(list(states)))
+        .order_by(Survey.closed_at, Survey.opened_at, Survey.id)
+    ).all()
+    lineages: dict[int, tuple[Instrument, list[Survey]]] = {}
+    for survey, instrument in rows:
+        lineages.setdefault(instrument.id, (instrument, []))[1].append(survey)
+    return sorted(lineages.values(), key=lambda pair: _instrument_order(pair[0]))
+
+
+def item_texts(survey: Survey) -> dict[str, str]:
+    """Question texts of the survey's version by item key, with a neutral partner name."""
+    items = db.session.scalars(select(Item).where(Item.version_id == survey.instrument_version_id))
+    texts = {}
+    for item in items:
+        text = render_text(item.text, "our partner")
+        texts[item.key] = text[:1].upper() + text[1:]
+    return texts
 
 
 # --- the results export --------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from flask import (
@@ -23,13 +22,10 @@ from flask import (
 )
 from flask_login import login_required
 from markupsafe import Markup
-from sqlalchemy import select
 
 from partnership.accounts.session import current_account
 from partnership.errors import Refused
-from partnership.extensions import db
-from partnership.instruments.catalog import render_text
-from partnership.instruments.models import Instrument, InstrumentVersion, Item
+from partnership.instruments.models import Instrument
 from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import (
     can_write,
@@ -38,65 +34,17 @@ from partnership.partnerships.services import (
 )
 from partnership.results import charts, presenters, services
 from partnership.surveys.models import Survey
+from partnership.surveys.services import survey_instrument
 from partnership.timefmt import short_when
 
 log = logging.getLogger(__name__)
 bp = Blueprint("results", __name__)
 
-PULSE_KEY = "quarterly-pulse"
 #: What an unreadable snapshot (empty, another schema) raises while it is presented.
 UNREADABLE = (presenters.MalformedResult, KeyError, TypeError, ValueError)
 
 
 # --- page data ----------------------------------------------------------------------------
-
-
-def _is_pulse(instrument: Instrument) -> bool:
-    """The built-in quarterly pulse, or a lineage cloned from it."""
-    if instrument.builtin_key == PULSE_KEY:
-        return True
-    if instrument.cloned_from_version_id is None:
-        return False
-    source = db.session.scalar(
-        select(Instrument.builtin_key)
-        .join(InstrumentVersion, InstrumentVersion.instrument_id == Instrument.id)
-        .where(InstrumentVersion.id == instrument.cloned_from_version_id)
-    )
-    return source == PULSE_KEY
-
-
-def _instrument_order(instrument: Instrument) -> tuple[int, str]:
-    """The quarterly pulse first (built-in, then clones), then the others by name."""
-    if instrument.builtin_key == PULSE_KEY:
-        return (0, instrument.name.lower())
-    return (1 if _is_pulse(instrument) else 2, instrument.name.lower())
-
-
-def _surveys_by_lineage(
-    partnership: Partnership, states: Iterable[str]
-) -> list[tuple[Instrument, list[Survey]]]:
-    """Surveys in the given states, grouped by instrument lineage, pulse first, each lineage
-    ordered by close time (then open time)."""
-    rows = db.session.execute(
-        select(Survey, Instrument)
-        .join(Instrument, Instrument.id == Survey.instrument_id)
-        .where(Survey.partnership_id == partnership.id, Survey.state.in_(list(states)))
-        .order_by(Survey.closed_at, Survey.opened_at, Survey.id)
-    ).all()
-    lineages: dict[int, tuple[Instrument, list[Survey]]] = {}
-    for survey, instrument in rows:
-        lineages.setdefault(instrument.id, (instrument, []))[1].append(survey)
-    return sorted(lineages.values(), key=lambda pair: _instrument_order(pair[0]))
-
-
-def _item_texts(survey: Survey) -> dict[str, str]:
-    """Question texts of the survey's version by item key, with a neutral partner name."""
-    items = db.session.scalars(select(Item).where(Item.version_id == survey.instrument_version_id))
-    texts = {}
-    for item in items:
-        text = render_text(item.text, "our partner")
-        texts[item.key] = text[:1].upper() + text[1:]
-    return texts
 
 
 def _local(partnership: Partnership, when: dt.datetime | None) -> str:
@@ -157,7 +105,7 @@ def overview(partnership_id: int):
     latest = []
     # Surveys of one cycle carry the same KPI values: the table is shown once per cycle.
     kpis_shown: dict[tuple[int, tuple], str] = {}
-    for instrument, surveys in _surveys_by_lineage(partnership, ["closed"]):
+    for instrument, surveys in services.surveys_by_lineage(partnership, ["closed"]):
         survey = surveys[-1]
         snapshot = services.current_snapshot(survey)
         card = None
@@ -181,7 +129,7 @@ def overview(partnership_id: int):
             }
         )
     in_progress = []
-    for instrument, surveys in _surveys_by_lineage(partnership, ["open"]):
+    for instrument, surveys in services.surveys_by_lineage(partnership, ["open"]):
         for survey in surveys:
             try:
                 orgs = presenters.participation_summary(services.survey_result_dict(survey))
@@ -205,13 +153,12 @@ def overview(partnership_id: int):
 def survey_results(partnership_id: int, survey_id: int):
     partnership = get_partnership_or_404(current_account(), partnership_id)
     survey = get_child_or_404(Survey, survey_id, partnership)
-    instrument = db.session.get(Instrument, survey.instrument_id)
-    version = db.session.get(InstrumentVersion, survey.instrument_version_id)
+    instrument, version = survey_instrument(survey)
     context: dict[str, Any] = {
         "partnership": partnership,
         "survey": survey,
-        "name": _survey_name(instrument, survey),  # type: ignore[arg-type]
-        "version_number": version.number if version else None,
+        "name": _survey_name(instrument, survey),
+        "version_number": version.number,
         "opened_at": _local(partnership, survey.opened_at),
         "closed_at": _local(partnership, survey.closed_at),
         "can_edit": can_write(current_account(), partnership),  # hide comments, re-score
@@ -236,7 +183,7 @@ def survey_results(partnership_id: int, survey_id: int):
             page = presenters.survey_page(
                 snapshot.data,
                 hidden_comment_ids=services.hidden_comment_ids(survey),
-                item_texts=_item_texts(survey),
+                item_texts=services.item_texts(survey),
             )
         except UNREADABLE:
             log.warning("snapshot %s of survey %s is unreadable", snapshot.id, survey.id)
@@ -265,7 +212,7 @@ def _unique(labels: list[str]) -> list[str]:
 def trends(partnership_id: int):
     partnership = get_partnership_or_404(current_account(), partnership_id)
     lineages = []
-    for k, (instrument, surveys) in enumerate(_surveys_by_lineage(partnership, ["closed"])):
+    for k, (instrument, surveys) in enumerate(services.surveys_by_lineage(partnership, ["closed"])):
         labels = _unique([s.cycle.label for s in surveys])
         points = []
         for label, survey in zip(labels, surveys, strict=True):

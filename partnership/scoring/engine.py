@@ -20,6 +20,7 @@ Choices where scoring.md is silent (each defended where it is made):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping, Sequence
@@ -87,10 +88,14 @@ SegmentFilter = Callable[[Segment], bool]
 SIGN_PRESENT_MEDIAN = 3  # "most cycles" on the frequency scale
 
 
+# One filter object per group (cached), so that ``_Data`` can remember what it computed for it:
+# the same group is asked for many times (a breakdown asks for its sizes, then its cells).
+@functools.lru_cache(maxsize=4096)
 def _org_filter(org: str) -> SegmentFilter:
     return lambda seg: seg.org == org
 
 
+@functools.lru_cache(maxsize=4096)
 def _segment_filter(org: str, by: str, name: str) -> SegmentFilter:
     """Respondents of one function or level ("by") inside one organization."""
     return lambda seg: seg.org == org and getattr(seg, by) == name
@@ -128,6 +133,10 @@ class _Data:
             for i, c in enumerate(h.counts):
                 acc[i] += c
         self._stats: dict[tuple[str, tuple[int, ...]], GroupStats] = {}  # by segment numbers
+        # what was computed for a group (filter): its stats, sizes and histograms
+        self._group_stats: dict[tuple[str, SegmentFilter], GroupStats] = {}
+        self._sizes: dict[tuple[str, str, SegmentFilter], int] = {}
+        self._counts: dict[tuple[str, SegmentFilter], tuple[int, ...]] = {}
         self.segments = sorted(
             {p.segment for p in data.persons}
             | {i.segment for i in data.invited}
@@ -137,31 +146,48 @@ class _Data:
     def stats(self, dim: str, keep: SegmentFilter) -> GroupStats:
         """The group's S, n and s, computed once per dimension and set of segments (the
         breakdowns ask for a segment's size, then for its cell)."""
-        groups = list(self.scores.get(dim, {}).items())
-        kept = tuple(n for n, (seg, _) in enumerate(groups) if keep(seg))
-        found = self._stats.get((dim, kept))
+        found = self._group_stats.get((dim, keep))
         if found is None:
-            found = self._stats[(dim, kept)] = weighted_group_stats(
-                pair for n in kept for pair in groups[n][1].items()
-            )
+            groups = list(self.scores.get(dim, {}).items())
+            kept = tuple(n for n, (seg, _) in enumerate(groups) if keep(seg))
+            found = self._stats.get((dim, kept))
+            if found is None:
+                found = self._stats[(dim, kept)] = weighted_group_stats(
+                    pair for n in kept for pair in groups[n][1].items()
+                )
+            self._group_stats[(dim, keep)] = found
         return found
 
     def contributing(self, dim: str, keep: SegmentFilter) -> int:
-        return sum(c[0] for seg, c in self.contributors.get(dim, {}).items() if keep(seg))
+        memo = ("contributing", dim, keep)
+        if memo not in self._sizes:
+            self._sizes[memo] = sum(
+                c[0] for seg, c in self.contributors.get(dim, {}).items() if keep(seg)
+            )
+        return self._sizes[memo]
 
     def counts(self, item: ItemSpec, keep: SegmentFilter) -> tuple[int, ...]:
-        total = [0] * item.points
-        for seg, counts in self.hist.get(item.id, {}).items():
-            if keep(seg):
-                for i, c in enumerate(counts):
-                    total[i] += c
-        return tuple(total)
+        memo = (item.id, keep)
+        if memo not in self._counts:
+            total = [0] * item.points
+            for seg, counts in self.hist.get(item.id, {}).items():
+                if keep(seg):
+                    for i, c in enumerate(counts):
+                        total[i] += c
+            self._counts[memo] = tuple(total)
+        return self._counts[memo]
 
     def invited(self, keep: SegmentFilter) -> int:
-        return sum(i.invited for i in self.data.invited if keep(i.segment))
+        memo = ("invited", "", keep)
+        if memo not in self._sizes:
+            self._sizes[memo] = sum(i.invited for i in self.data.invited if keep(i.segment))
+        return self._sizes[memo]
 
     def responded(self, keep: SegmentFilter) -> int:
-        return sum(i.responded for i in self.data.invited if keep(i.segment))
+        memo = ("responded", "", keep)
+        if memo not in self._sizes:
+            self._sizes[memo] = sum(i.responded for i in self.data.invited if keep(i.segment))
+        return self._sizes[memo]
 
 
 #: Breakdown cells hidden in an earlier snapshot version: ("function" | "level", dimension,

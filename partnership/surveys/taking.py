@@ -34,7 +34,7 @@ from markupsafe import escape
 from sqlalchemy import Table, bindparam, exists, insert, or_, select, update
 
 from partnership import throttle
-from partnership.accounts.models import LoginThrottle
+from partnership.accounts.models import AttemptThrottle
 from partnership.db import new_uuid, utcnow
 from partnership.extensions import db
 from partnership.instruments.catalog import NA_LABEL, SCALES, render_text
@@ -99,7 +99,7 @@ _org = _table(Organization)
 _ins = _table(Instrument)
 _itm = _table(Item)
 _ver = _table(InstrumentVersion)
-_thr = _table(LoginThrottle)
+_thr = _table(AttemptThrottle)
 
 
 # --- plain data read on the hot path ------------------------------------------------------

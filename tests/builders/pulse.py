@@ -1,4 +1,5 @@
-"""A realistic closed quarterly pulse: two organizations of 8-12 respondents each, with segments and a gap in execution, for the results pages and the browser tests."""
+"""A realistic closed quarterly pulse: two organizations of 8-12 respondents each, with segments
+and a gap in execution, for the results pages and the browser tests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""A small results world written straight into the tables: an instrument, a survey, invitees and responses with chosen answers (the hand example of scoring.md), closed through the one close use case."""
+"""A small results world written straight into the tables: an instrument, a survey, invitees and
+responses with chosen answers (the hand example of scoring.md), closed through the one close use
+case."""
 
 from __future__ import annotations
 

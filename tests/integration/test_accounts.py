@@ -5,7 +5,7 @@ import datetime as dt
 import time_machine
 from sqlalchemy import select
 
-from partnership.accounts.models import LoginThrottle, User
+from partnership.accounts.models import AttemptThrottle, User
 from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.outbox.models import OutboxMessage
@@ -79,7 +79,9 @@ def test_failed_logins_are_throttled_per_account_in_the_database(app):
     blocked = other.post("/login", data={"email": user.email, "password": PASSWORD})
     assert blocked.status_code == 429
     assert b"Too many failed attempts" in blocked.data
-    row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.key == f"acct:{user.email}"))
+    row = db.session.scalar(
+        select(AttemptThrottle).where(AttemptThrottle.key == f"acct:{user.email}")
+    )
     assert row is not None and row.failures == app.config["LOGIN_FREE_ATTEMPTS"]
 
 

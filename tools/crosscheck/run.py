@@ -274,7 +274,7 @@ def run_survey(w: World, p, cycle, inst, *, close: bool = True, erase: bool = Fa
     from partnership.results.services import close_survey
     from partnership.surveys import services as ss
     from partnership.surveys import taking
-    from partnership.surveys.models import Invitation, hash_token, new_token
+    from partnership.surveys.models import Invitation, InvitationToken, hash_token, new_token
 
     rng = w.rng
     targets: list[str] = []
@@ -303,8 +303,8 @@ def run_survey(w: World, p, cycle, inst, *, close: bool = True, erase: bool = Fa
     pos = {o.id: ("A" if o.position == 1 else "B") for o in p.organizations}
     tokens = {}
     for inv in invs:
-        t = new_token()
-        inv.token_hash = hash_token(t)
+        t = new_token()  # the link an email would carry: only its hash is stored
+        db.session.add(InvitationToken(token_hash=hash_token(t), invitation_id=inv.id))
         tokens[inv.id] = t
         by_org[pos[inv.organization_id]].append(inv)
     db.session.commit()
@@ -1331,7 +1331,7 @@ def run_targeted(index: int, name: str, cycles: list[tuple[int, int]]) -> dict[s
     from partnership.results.services import close_survey
     from partnership.surveys import services as ss
     from partnership.surveys import taking
-    from partnership.surveys.models import Invitation, hash_token, new_token
+    from partnership.surveys.models import Invitation, InvitationToken, hash_token, new_token
 
     w = World(-1 - index)
     with APP.app_context():
@@ -1391,7 +1391,9 @@ def run_targeted(index: int, name: str, cycles: list[tuple[int, int]]) -> dict[s
                     count = answering or (20 if o == "A" else 15)
                     for k, inv in enumerate(mine[:count]):
                         t = new_token()
-                        inv.token_hash = hash_token(t)
+                        db.session.add(
+                            InvitationToken(token_hash=hash_token(t), invitation_id=inv.id)
+                        )
                         db.session.commit()
                         v = 4 if k < (s - 50) * count / 25 else 3
                         form = {}
