@@ -8,7 +8,7 @@ gains the partnership it belongs to, filled in for existing rows from the stakeh
 survey it is about.
 
 Revision ID: 2b8a1138beb8
-Revises: d81f3c7a6e20
+Revises: e5a1c7d2b940
 Create Date: 2026-12-03 10:00:00.000000
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 import partnership.db
 
 revision: str = "2b8a1138beb8"
-down_revision: str | None = "d81f3c7a6e20"
+down_revision: str | None = "e5a1c7d2b940"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
