@@ -76,7 +76,9 @@ def register_blueprints(app: Flask) -> None:
     from partnership.governance.views import bp as governance_bp
     from partnership.governance.views import public_bp as playback_bp
     from partnership.instruments.views import bp as instruments_bp
+    from partnership.jobs.views import bp as jobs_bp
     from partnership.kpis.views import bp as kpis_bp
+    from partnership.outbox.views import bp as outbox_bp
     from partnership.partnerships.views import bp as partnerships_bp
     from partnership.results.api import bp as api_bp
     from partnership.results.downloads import bp as downloads_bp
@@ -96,6 +98,8 @@ def register_blueprints(app: Flask) -> None:
         results_bp,
         downloads_bp,
         api_bp,
+        jobs_bp,
+        outbox_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -171,6 +175,7 @@ def register_commands(app: Flask) -> None:
     from partnership.cli import db_cli, demo_command
     from partnership.governance.cli import governance_cli
     from partnership.instruments.cli import instruments_cli
+    from partnership.jobs.cli import jobs_cli
     from partnership.outbox.cli import outbox_cli
     from partnership.surveys.cli import surveys_cli
 
@@ -181,6 +186,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(instruments_cli)
     app.cli.add_command(governance_cli)
+    app.cli.add_command(jobs_cli)
 
 
 NOT_FOUND_MESSAGE = "There is nothing at this address, or you have no access to it."
@@ -238,4 +244,5 @@ PARTNERSHIP_NAV = [
     ("kpis", "KPIs", "kpis.index"),
     ("instruments", "Instruments", "instruments.index"),
     ("thresholds", "Thresholds", "partnerships.thresholds"),
+    ("schedule", "Schedule & email", "jobs.schedule_page"),
 ]

@@ -578,6 +578,23 @@ def _publish_playback(cycle: Cycle, message: str, coach: User, when: dt.datetime
         )
 
 
+def _flagged_overdue(action, when: dt.datetime) -> None:
+    """The scheduler's overdue flag as it was set then (its email long delivered)."""
+    from partnership.governance.records import record
+
+    with db.writing():
+        action.overdue_flagged_on = action.due_on
+        record(
+            action.partnership_id,
+            "overdue",
+            None,
+            cycle_id=action.cycle_id,
+            action_id=action.id,
+            body=f"Past its due date, {action.due_on}.",
+            at=when,
+        )
+
+
 def _decide_the_rest(cycle: Cycle, coach: User, text: str, when: dt.datetime) -> None:
     from partnership.governance import stages
     from partnership.governance.services import record_decision
@@ -709,6 +726,7 @@ def _governance_story(partnership: Partnership, coach: User) -> None:
         coach,
         now=_at(10, 20),
     )
+    _flagged_overdue(alignment, _at(12, 1))
     gov.comment_on_issue(
         market,
         "Müller's sales people hear about Lumen's roadmap from customers first.",

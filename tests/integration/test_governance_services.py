@@ -446,6 +446,10 @@ def test_the_commands_the_scheduler_runs(app, runner):
     assert "1 actions flagged overdue; 1 emails queued." in flagged.output
     bad = runner.invoke(args=["governance", "flag-overdue", "--now", "soon"])
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
+    # the scheduler's pass runs both jobs
+    tick = runner.invoke(args=["jobs", "tick", "--now", "2026-06-10T08:00"])
+    assert "advance_cycles: moved 0 cycles to Adapt" in tick.output, tick.output
+    assert "flag_overdue: flagged 1 stage and 0 actions, 0 emails queued" in tick.output
 
 
 def test_the_playback_reaches_everyone_invited_with_a_fresh_link_and_reportable_values(app):

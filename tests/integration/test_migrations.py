@@ -221,7 +221,7 @@ def test_upgrade_clears_dates_of_use_and_email_bodies_and_keeps_the_links(empty_
 
 def test_the_migration_dates_existing_cycles_from_their_label_or_creation(empty_db):
     cfg = alembic_config(empty_db)
-    command.upgrade(cfg, "e5a1c7d2b940")
+    command.upgrade(cfg, "2b8a1138beb8")
     engine = create_engine(normalise_url(empty_db))
     with engine.begin() as conn:
         conn.execute(
@@ -254,4 +254,4 @@ def test_the_migration_dates_existing_cycles_from_their_label_or_creation(empty_
         (1, "2026-10-01", "2026-12-31", "assess"),
         (2, "2026-04-01", "2026-06-30", "assess"),
     ]
-    command.downgrade(cfg, "e5a1c7d2b940")
+    command.downgrade(cfg, "2b8a1138beb8")

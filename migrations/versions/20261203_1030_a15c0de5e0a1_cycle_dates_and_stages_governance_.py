@@ -7,8 +7,8 @@ cycles get the dates of the quarter their label names ("2026-Q4"), or, for a cus
 the quarter they were created in, in the partnership's time zone; they start in "assess".
 
 Revision ID: a15c0de5e0a1
-Revises: e5a1c7d2b940
-Create Date: 2026-12-03 09:30:00.000000
+Revises: 2b8a1138beb8
+Create Date: 2026-12-03 10:30:00.000000
 """
 
 import datetime as dt
@@ -22,7 +22,7 @@ from alembic import op
 import partnership.db
 
 revision: str = "a15c0de5e0a1"
-down_revision: str | None = "e5a1c7d2b940"
+down_revision: str | None = "2b8a1138beb8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
