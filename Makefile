@@ -19,16 +19,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-## demo: start the app on SQLite with the demo partnership (login printed)
+## demo: start the app and its scheduler on SQLite with the demo partnership (login printed)
 # The address is printed once the login page answers (tools/wait_for_page.py), so nobody opens
-# a page that is still starting; --preload imports the app once and forks ready workers.
+# a page that is still starting; --preload imports the app once and forks ready workers. The
+# scheduler (`flask jobs run`) runs beside it, as in production.
 demo: $(STAMP)
 	@PARTNERSHIP_ENV=development $(PY) -m flask db upgrade
 	@PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL) $(PY) -m flask demo
 	@export PARTNERSHIP_ENV=development PARTNERSHIP_BASE_URL=$(BASE_URL); \
-	  $(PY) -m flask outbox send --loop & outbox=$$!; \
+	  $(PY) -m flask jobs run & scheduler=$$!; \
 	  $(PY) -m gunicorn --preload --workers 2 --bind $(HOST):$(PORT) app:app & server=$$!; \
-	  trap 'kill $$outbox $$server 2>/dev/null' EXIT INT TERM; \
+	  trap 'kill $$scheduler $$server 2>/dev/null' EXIT INT TERM; \
 	  if $(PY) tools/wait_for_page.py http://$(HOST):$(PORT)/login --pid $$server; then \
 	    echo "Open $(BASE_URL)/ (Ctrl+C stops)."; \
 	  else \

@@ -73,7 +73,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from partnership.accounts.views import bp as accounts_bp
     from partnership.instruments.views import bp as instruments_bp
+    from partnership.jobs.views import bp as jobs_bp
     from partnership.kpis.views import bp as kpis_bp
+    from partnership.outbox.views import bp as outbox_bp
     from partnership.partnerships.views import bp as partnerships_bp
     from partnership.results.api import bp as api_bp
     from partnership.results.downloads import bp as downloads_bp
@@ -91,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
         results_bp,
         downloads_bp,
         api_bp,
+        jobs_bp,
+        outbox_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -158,6 +162,7 @@ def register_commands(app: Flask) -> None:
     from partnership.accounts.cli import accounts_cli
     from partnership.cli import db_cli, demo_command
     from partnership.instruments.cli import instruments_cli
+    from partnership.jobs.cli import jobs_cli
     from partnership.outbox.cli import outbox_cli
     from partnership.surveys.cli import surveys_cli
 
@@ -167,6 +172,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(surveys_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(instruments_cli)
+    app.cli.add_command(jobs_cli)
 
 
 NOT_FOUND_MESSAGE = "There is nothing at this address, or you have no access to it."
@@ -223,4 +229,5 @@ PARTNERSHIP_NAV = [
     ("kpis", "KPIs", "kpis.index"),
     ("instruments", "Instruments", "instruments.index"),
     ("thresholds", "Thresholds", "partnerships.thresholds"),
+    ("schedule", "Schedule & email", "jobs.schedule_page"),
 ]

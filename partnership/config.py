@@ -28,6 +28,18 @@ def defaults(instance_path: str) -> dict[str, object]:
         # Delivered, failed and cancelled outbox rows (recipient, subject, times; never a
         # body) are deleted after this many days (`flask outbox purge`).
         "OUTBOX_RETENTION_DAYS": 30,
+        # A claimed email whose sender vanished (killed, host lost) is claimed again after
+        # this many seconds.
+        "OUTBOX_LEASE_SECONDS": 300,
+        # The scheduler (`flask jobs run`): no heartbeat for this long means it is not running
+        # (`flask jobs status` exits non-zero, coach pages warn).
+        "SCHEDULER_STALE_MINUTES": 10,
+        "SCHEDULER_HEARTBEAT_SECONDS": 30,
+        # A scheduler that finds the lock taken tries again this often, to take over.
+        "SCHEDULER_LOCK_RETRY_SECONDS": 15,
+        # Seconds between runs of a job, by job name, overriding partnership.jobs.registry
+        # (e.g. PARTNERSHIP_JOBS_EVERY='{"deliver_outbox": 5}').
+        "JOBS_EVERY": {},
         # Password-reset emails per account (and per typed address) per hour.
         "PASSWORD_RESETS_PER_HOUR": 3,
         # Login throttling: after this many failures, each further attempt waits longer.

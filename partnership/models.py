@@ -3,6 +3,7 @@
 from partnership.accounts import models as accounts_models  # noqa: F401
 from partnership.db import Base
 from partnership.instruments import models as instruments_models  # noqa: F401
+from partnership.jobs import models as jobs_models  # noqa: F401
 from partnership.kpis import models as kpis_models  # noqa: F401
 from partnership.outbox import models as outbox_models  # noqa: F401
 from partnership.partnerships import models as partnerships_models  # noqa: F401

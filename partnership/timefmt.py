@@ -47,3 +47,20 @@ def short_date(when: dt.datetime, zone_name: str) -> str:
     tz = zone(zone_name)
     local = when.astimezone(tz)
     return f"{local.day} {_MONTHS[local.month - 1][:3]} {local.year} ({tz.key})"
+
+
+def duration(delta: dt.timedelta) -> str:
+    """A length of time in at most two units: "45 s", "12 min", "2 h", "2 h 5 min",
+    "3 days 4 h"."""
+    seconds = max(0, int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        first = f"{days} day{'s' if days != 1 else ''}"
+        return f"{first} {hours} h" if hours else first
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"

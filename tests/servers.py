@@ -95,6 +95,14 @@ class Mailbox:
     """Messages received by the loopback SMTP server."""
 
     messages: list = field(default_factory=list)
+    #: Recipients the server refuses (550), as a mailbox that does not exist.
+    rejected: set = field(default_factory=set)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.lower() in self.rejected:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         from email import message_from_bytes, policy

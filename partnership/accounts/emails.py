@@ -22,7 +22,7 @@ PASSWORD_RESET = "account.password_reset"  # noqa: S105 - an email kind, not a s
 RESET_TOKEN_HOURS = 2
 
 
-@renders(PASSWORD_RESET)
+@renders(PASSWORD_RESET, label="Password reset")
 def render_password_reset(msg: OutboxMessage, now: dt.datetime) -> Email | None:
     """The reset link; nothing for an unknown or deactivated account or a request older than
     the link's lifetime."""

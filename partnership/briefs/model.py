@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from partnership.scoring.format import fmt_number
+from partnership.scoring import words
 from partnership.scoring.model import ORGS, headline_order
 from partnership.scoring.result import DimensionResult, OrgDimensionResult, Reported
 
@@ -175,17 +175,27 @@ class Records(Generic[T]):
 
 @dataclass(frozen=True)
 class SignalLine:
-    """An early-warning signal in plain words: "Gap between the organizations", its subject
-    (a dimension's label, a KPI's name, or None for the whole partnership) and the snapshot's
-    one-sentence explanation, which quotes only reportable values."""
+    """An early-warning signal: its ``rule`` code (scoring.md section 6), its subject (a
+    dimension's label, a KPI's name, or None for the whole partnership) and the snapshot's
+    one-sentence explanation, which quotes only reportable values. The code is never printed:
+    ``title`` ("Gap between the organizations") and ``name`` ("market alignment gap") are the
+    plain words of ``partnership.scoring.words``, the same as the pages, CSV and XLSX."""
 
     severity: str
-    title: str
+    rule: str
     subject: str | None
     explanation: str
 
     def __post_init__(self) -> None:
         _check(self.severity in SEVERITIES, f"severity must be one of {SEVERITIES}")
+
+    @property
+    def title(self) -> str:
+        return words.rule_title(self.rule)
+
+    @property
+    def name(self) -> str:
+        return words.signal_name(self.rule, self.subject)
 
 
 # --- cover and summary ----------------------------------------------------------------------
@@ -287,48 +297,19 @@ def health_reason(
     *,
     amber_below: float = 70,
 ) -> str:
-    """Why the partnership has its health, in one sentence (scoring.md section 6).
-
-    Red and amber name the subjects of the signals of that severity; an amber without amber
-    signals comes from joint scores below ``amber_below`` (the partnership's setting).
-    """
+    """Why the partnership has its health, in one sentence naming the rule of scoring.md
+    section 6 that set it: the one wording of ``partnership.scoring.words.health_reason``,
+    which the results pages, CSV and XLSX use too. ``amber_below`` is the partnership's
+    "at least amber when J is below" setting."""
     _check(health in HEALTH_CODES, f"health must be one of {HEALTH_CODES}")
-    signals = _by_severity(signals)
     dimensions = tuple(dimensions)
-    if health == "not_enough_data":
-        return (
-            "Not enough data yet: no dimension has a joint score that both organizations "
-            "can report, and no signal fired."
-        )
-    if health == "green":
-        return (
-            "Green: no early-warning signal fired and every dimension's joint score is at "
-            f"least {fmt_number(amber_below)}."
-        )
-    worst = [s for s in signals if s.severity == health]
-    if worst:
-        subjects: list[str] = []
-        for s in worst:
-            name = s.subject or s.title.lower()
-            if name not in subjects:
-                subjects.append(name)
-        count = len(worst)
-        return (
-            f"{health.capitalize()} because of {count} {health} signal{'s' if count > 1 else ''}"
-            f" ({_join(subjects)})."
-        )
-    low = [d.label for d in dimensions if d.health.value == "amber"]
-    return (
-        f"Amber because the joint score is below {fmt_number(amber_below)} in {_join(low)}."
-        if low
-        else "Amber."
+    labels = {d.label for d in dimensions}
+    return words.health_reason(
+        health,
+        [(s.severity, s.subject if s.subject in labels else None, s.name) for s in signals],
+        [(d.label, d.health.value) for d in dimensions],
+        amber_below=amber_below,
     )
-
-
-def _join(words: list[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 # --- scores ---------------------------------------------------------------------------------

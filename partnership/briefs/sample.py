@@ -58,6 +58,7 @@ from partnership.briefs.model import (
 )
 from partnership.instruments.catalog import DIMENSION_LABELS, PLAN_EXECUTION_CHECK, SCALES
 from partnership.scoring.format import fmt_pct, fmt_score, fmt_stat
+from partnership.scoring.words import escalation_title
 
 A = Organization("A", "Wisła Devices S.A. (Łódź)")
 B = Organization("B", "Paulista Software Ltda. (São Paulo)")
@@ -244,32 +245,32 @@ def build_sample(
     signals = [
         SignalLine(
             "red",
-            "Gap between the organizations",
+            "GAP",
             labels["execution"],
             f"{A.name} scores execution {fmt_score(ex.G.value, signed=True)} points above "
             f"{B.name} (g = {fmt_stat(ex.g.value)}), a confirmed gap.",
         ),
         SignalLine(
             "amber",
-            "Gap between the organizations",
+            "GAP",
             labels["market"],
             f"The market gap is {fmt_score(mk.G.value, signed=True)} points.",
         ),
         SignalLine(
             "amber",
-            "Low joint score",
+            "LEVEL",
             labels["execution"],
             f"The joint execution score is {fmt_score(ex.J.value)}, below 60.",
         ),
         SignalLine(
             "amber",
-            "Participation",
+            "PARTICIPATION",
             None,
             f"Participation in {B.name} fell from 81% to 58%, below 60%.",
         ),
         SignalLine(
             "red",
-            "Shared KPI",
+            "KPI",
             "On-time delivery to customers",
             "On-time delivery is off target while every local KPI linked to it is on target.",
         ),
@@ -553,7 +554,7 @@ def build_sample(
         escalations = Records.of(
             (
                 EscalationLine(
-                    "Red in two surveys running",
+                    escalation_title("repeated_red"),
                     labels["execution"],
                     "The execution gap was red in 2026-Q3 and again in 2026-Q4.",
                     "in_progress",
@@ -562,7 +563,7 @@ def build_sample(
                     day(1, 20, 2027),
                 ),
                 EscalationLine(
-                    "Several amber signals in one dimension",
+                    escalation_title("multiple_amber"),
                     labels["market"],
                     "Two amber signals on market alignment.",
                     "open",

@@ -1,4 +1,5 @@
-import time
+"""`flask outbox send|purge`: one pass by hand. The scheduler (`flask jobs run`) delivers and
+purges continuously; these commands are for an operator who wants it now."""
 
 import click
 from flask import current_app
@@ -6,7 +7,7 @@ from flask import current_app
 from partnership.clitools import CommandGroup
 from partnership.outbox.services import purge, send_pending
 
-outbox_cli = CommandGroup("outbox", help="Deliver queued emails; purge delivered ones.")
+outbox_cli = CommandGroup("outbox", help="Deliver queued emails now; purge delivered ones.")
 
 
 def _retention_days() -> int:
@@ -14,25 +15,14 @@ def _retention_days() -> int:
 
 
 @outbox_cli.command("send")
-@click.option("--loop", is_flag=True, help="Keep sending every few seconds until stopped.")
-@click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
-def send_command(loop: bool, interval: float) -> None:
-    """Send every due email in the outbox (SMTP settings from PARTNERSHIP_SMTP_*). With --loop
-    it also purges finished rows older than the retention period once an hour."""
-    last_purge = 0.0
-    while True:
-        counts = send_pending(current_app.config)
-        if counts["sent"] or counts["failed"] or counts["retry"] or not loop:
-            click.echo(
-                f"sent {counts['sent']}, retrying {counts['retry']}, failed {counts['failed']}, "
-                f"cancelled {counts['cancelled']}"
-            )
-        if not loop:
-            return
-        if time.monotonic() - last_purge > 3600:
-            purge(retention_days=_retention_days())
-            last_purge = time.monotonic()
-        time.sleep(interval)
+def send_command() -> None:
+    """Send every due email in the outbox once (SMTP settings from PARTNERSHIP_SMTP_*). The
+    scheduler (`flask jobs run`) does this every few seconds; running both at once is safe."""
+    counts = send_pending(current_app.config)
+    click.echo(
+        f"sent {counts['sent']}, retrying {counts['retry']}, failed {counts['failed']}, "
+        f"cancelled {counts['cancelled']}"
+    )
 
 
 @outbox_cli.command("purge")

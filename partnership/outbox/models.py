@@ -49,6 +49,11 @@ class OutboxMessage(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=True
     )
+    #: The partnership the email belongs to (its coaches see it on the outbox page); None for
+    #: account emails such as a password reset.
+    partnership_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True, nullable=True
+    )
     #: pending -> sending (claimed, with a lease) -> sent | pending again (retry) | failed;
     #: cancelled when the renderer finds the email no longer applies (the invitation was used,
     #: the survey closed, the reset link was voided) or for a request that sends nothing.

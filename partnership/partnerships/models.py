@@ -41,7 +41,10 @@ class Partnership(Base):
     """A strategic partnership between two organizations, run by one or more coaches."""
 
     __tablename__ = "partnerships"
-    __table_args__ = (CheckConstraint("min_group >= 3 AND min_group <= 50", name="min_group"),)
+    __table_args__ = (
+        CheckConstraint("min_group >= 3 AND min_group <= 50", name="min_group"),
+        CheckConstraint("cycle_cadence IN ('off', 'quarterly')", name="cycle_cadence"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -55,6 +58,15 @@ class Partnership(Base):
     min_group: Mapped[int] = mapped_column(Integer, default=5)
     #: Overrides of the early-warning thresholds (scoring.md section 6); empty means defaults.
     thresholds: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    #: The reminder plan: days before a survey's closing time at which the scheduler reminds
+    #: those who have not answered (at most two; empty: no planned reminders).
+    reminder_days: Mapped[list[int]] = mapped_column(
+        JSON, default=lambda: [7, 2], server_default="[7, 2]"
+    )
+    #: "quarterly": the scheduler creates next quarter's cycle, with the surveys of the latest
+    #: cycle planned again three months later, a month before the quarter starts. "off" (the
+    #: default): coaches create cycles.
+    cycle_cadence: Mapped[str] = mapped_column(String(12), default="off", server_default="off")
     is_archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -89,6 +89,17 @@ def get_partnership_or_404(user: User, partnership_id: int, *, write: bool = Fal
     return partnership
 
 
+def get_coached_partnership_or_404(
+    user: User, partnership_id: int, *, write: bool = False
+) -> Partnership:
+    """`get_partnership_or_404` for coach-only pages (the schedule, the outbox): its steering
+    members get `Forbidden` (403)."""
+    partnership = get_partnership_or_404(user, partnership_id, write=write)
+    if user.role == "steering":
+        raise Forbidden("Your account may not do this.")
+    return partnership
+
+
 def can_write(user: User, partnership: Partnership) -> bool:
     """Whether the user may change the partnership: not when it is archived (read-only), and
     not as a steering member (read-mostly). Pages use it to offer only what will be allowed."""

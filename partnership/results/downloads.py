@@ -26,6 +26,7 @@ bp = Blueprint("downloads", __name__)
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
 }
 
 
@@ -77,6 +78,13 @@ def results_csv(partnership_id: int, survey_id: int) -> Response:
 @login_required
 def results_xlsx(partnership_id: int, survey_id: int) -> Response:
     return _download(partnership_id, survey_id, "xlsx")
+
+
+@bp.get("/partnerships/<int:partnership_id>/surveys/<int:survey_id>/results.json")
+@login_required
+def results_json(partnership_id: int, survey_id: int) -> Response:
+    """The API's JSON export as a file to save (the API itself answers inline)."""
+    return _download(partnership_id, survey_id, "json")
 
 
 @bp.route("/partnerships/<int:partnership_id>/api-tokens", methods=["GET", "POST"])

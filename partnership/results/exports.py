@@ -20,8 +20,15 @@ from typing import Any
 
 import xlsxwriter
 
-from partnership.results.presenters import signal_subject
-from partnership.scoring import KPI_DIRECTION_LABELS, fmt_number, fmt_pct, fmt_score, fmt_stat
+from partnership.results.presenters import escalation_text, health_reason, signal_subject
+from partnership.scoring import (
+    KPI_DIRECTION_LABELS,
+    fmt_number,
+    fmt_pct,
+    fmt_score,
+    fmt_stat,
+    words,
+)
 from partnership.spreadsheet import safe_text
 from partnership.timefmt import short_when
 
@@ -47,7 +54,8 @@ COLUMNS = (
 )
 ORG_KEYS = ("n", "S", "s", "favorable", "neutral", "unfavorable", "rwg", "AD")
 JOINT_KEYS = ("J", "G", "g", "ci_low", "ci_high", "confirmed", "health")
-SIGNAL_COLUMNS = ("type", "rule", "severity", "dimension", "explanation")
+# Plain names only (decisions.md): the rule codes stay in the JSON export.
+SIGNAL_COLUMNS = ("type", "signal", "severity", "about", "explanation")
 KPI_COLUMNS = (
     "KPI",
     "kind",
@@ -72,7 +80,6 @@ REASONS = {
     "not_computable": "not computable",
     "not_applicable": "not applicable",
 }
-HEALTH = {"green": "Green", "amber": "Amber", "red": "Red", "not_enough_data": "Not enough data"}
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,7 @@ def _yes_no(v: bool) -> Cell:
 
 
 def _health(v: str) -> Cell:
-    return Cell(HEALTH.get(v, v))
+    return Cell(words.health_word(v))
 
 
 FORMATTERS: dict[str, Callable[[Any], Cell]] = {
@@ -203,12 +210,23 @@ def results_table(export: dict[str, Any]) -> Table:
             table.rows.append(_row(label, names[letter], cells, note))
         cells, note = _values(dim, JOINT_KEYS)
         table.rows.append(_row(label, JOINT, cells, note))
+    reason = _health_reason(result)
+    if reason is not None:
+        table.signals.append(
+            [
+                Cell("health"),
+                Cell("Partnership health"),
+                Cell(words.health_word(str(result.get("health")))),
+                Cell(""),
+                _text(reason),
+            ]
+        )
     for s in result.get("signals") or []:
         table.signals.append(
             [
                 Cell("signal"),
-                Cell(s.get("rule") or ""),
-                Cell(s.get("severity") or ""),
+                Cell(words.rule_title(str(s.get("rule") or ""))),
+                Cell(words.health_word(str(s.get("severity") or ""))),
                 _text(signal_subject(result, s, labels) or ""),
                 _text(s.get("explanation") or ""),
             ]
@@ -217,15 +235,22 @@ def results_table(export: dict[str, Any]) -> Table:
         table.signals.append(
             [
                 Cell("escalation"),
-                Cell(e.get("rule") or e.get("kind") or ""),
+                Cell(words.escalation_title(str(e.get("kind") or ""))),
                 Cell(""),
                 _text(signal_subject(result, e, labels) or ""),
-                _text(e.get("explanation") or ""),
+                _text(escalation_text(result, e, labels)),
             ]
         )
     table.kpis = _kpi_rows(result, names)
     table.about = _about(export, result, names)
     return table
+
+
+def _health_reason(result: dict[str, Any]) -> str | None:
+    """The health reason of the pages and the brief; none for an open survey's live result."""
+    if result.get("state") != "closed" or not result.get("health"):
+        return None
+    return health_reason(result)
 
 
 def _kpi_number(v: float | None) -> Cell:
@@ -283,6 +308,9 @@ def _about(
         ),
         ("Privacy threshold", str((result.get("settings") or {}).get("min_group", ""))),
     ]
+    reason = _health_reason(result)
+    if reason is not None:
+        about.append(("Partnership health", reason))
     for letter in ("A", "B"):
         org = (result.get("organizations") or {}).get(letter)
         if org:

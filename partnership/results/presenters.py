@@ -20,6 +20,7 @@ from typing import Any
 from partnership.instruments.catalog import option_labels
 from partnership.partnerships.levels import LEVEL_GROUP_LABELS
 from partnership.results.charts import GapRow, SplitRow
+from partnership.scoring import words
 from partnership.scoring.format import NA, fmt_number, fmt_pct, fmt_score, fmt_stat
 from partnership.scoring.model import KPI_DIRECTION_LABELS, headline_order
 
@@ -33,28 +34,8 @@ REASONS = {
     "not_applicable": "does not apply to this instrument",
 }
 
-HEALTH = {
-    "green": ("green", "Green"),
-    "amber": ("amber", "Amber"),
-    "red": ("red", "Red"),
-    "not_enough_data": ("grey", "Not enough data"),
-}
-
-RULE_LABELS = {
-    "LEVEL": "Low joint score",
-    "GAP": "Gap between the organizations",
-    "TREND": "Falling score",
-    "DIVERGENCE": "Widening gap",
-    "CONSENSUS": "Weak agreement inside an organization",
-    "PARTICIPATION": "Participation",
-    "EARLY_WARNING_SIGNS": "Plan and execution warning signs",
-    "KPI": "Shared KPI",
-}
-
-ESCALATION_LABELS = {
-    "repeated_red": "Red in two surveys running",
-    "multiple_amber": "Several amber signals in one dimension",
-}
+# css class of each health; the words come from partnership.scoring.words (one wording)
+HEALTH_CSS = {"green": "green", "amber": "amber", "red": "red", "not_enough_data": "grey"}
 
 
 class MalformedResult(ValueError):
@@ -152,8 +133,7 @@ def is_result(data: Any) -> bool:
 def health_badge(code: str | None) -> Badge | None:
     if code is None:
         return None
-    css, label = HEALTH.get(code, ("grey", code.replace("_", " ").capitalize()))
-    return Badge(css, label)
+    return Badge(HEALTH_CSS.get(code, "grey"), words.health_word(code))
 
 
 def _signed_score(x: float | None) -> str:
@@ -269,11 +249,12 @@ class ItemView:
 
 @dataclass(frozen=True)
 class SignalView:
-    rule: str
-    rule_label: str
+    rule: str  # the code, for anchors and tests; never shown (decisions.md)
+    rule_label: str  # its plain title: "Gap between the organizations"
     severity: Badge
-    dimension: str | None
+    dimension: str | None  # what it is about: a dimension's label, a KPI's name, or None
     explanation: str
+    name: str = ""  # a few words for lists: "market alignment gap"
 
 
 @dataclass(frozen=True)
@@ -636,16 +617,41 @@ def signal_views(data: Mapping[str, Any]) -> list[SignalView]:
     out = []
     for s in signals:
         severity = str(s.get("severity"))
+        subject = signal_subject(data, s, labels)
         out.append(
             SignalView(
                 rule=str(s.get("rule")),
-                rule_label=RULE_LABELS.get(str(s.get("rule")), str(s.get("rule"))),
+                rule_label=words.rule_title(str(s.get("rule"))),
                 severity=Badge(severity if severity in ("red", "amber") else "grey", severity),
-                dimension=signal_subject(data, s, labels),
+                dimension=subject,
                 explanation=str(s.get("explanation") or ""),
+                name=words.signal_name(str(s.get("rule")), subject),
             )
         )
     return out
+
+
+def health_reason(data: Mapping[str, Any]) -> str | None:
+    """Why the survey's partnership health is what it is, in the one wording of
+    ``partnership.scoring.words`` (the brief says the same): "Red: 2 red signals (...)"."""
+    _Reader(data)
+    code = data.get("health")
+    if not isinstance(code, str):
+        return None
+    labels = {str(d["dimension"]): _label(d) for d in data["dimensions"]}
+    signals = [
+        (
+            str(s.get("severity")),
+            labels.get(str(s.get("dimension"))) if s.get("dimension") else None,
+            words.signal_name(str(s.get("rule")), signal_subject(data, s, labels)),
+        )
+        for s in data.get("signals") or []
+    ]
+    dimensions = [(_label(d), d.get("health")) for d in data["dimensions"]]
+    amber_below = _number((data.get("settings") or {}).get("health_amber_j"))
+    return words.health_reason(
+        code, signals, dimensions, amber_below=70 if amber_below is None else amber_below
+    )
 
 
 def signal_subject(
@@ -669,15 +675,36 @@ def signal_subject(
     return names.get(str(kpi_id), f"KPI {kpi_id}")
 
 
+def escalation_text(
+    data: Mapping[str, Any], escalation: Mapping[str, Any], labels: Mapping[str, str]
+) -> str:
+    """An escalation flag in plain words, rebuilt from its rule, dimension or KPI (so that a
+    snapshot frozen before the wording changed reads the same as a new one)."""
+    kind = str(escalation.get("kind"))
+    subject = signal_subject(data, escalation, labels)
+    if kind == "repeated_red" and escalation.get("rule"):
+        return words.repeated_red_text(words.signal_name(str(escalation["rule"]), subject))
+    if kind == "multiple_amber" and escalation.get("dimension"):
+        dim = escalation["dimension"]
+        rules = [
+            str(s.get("rule"))
+            for s in data.get("signals") or []
+            if s.get("severity") == "amber" and s.get("dimension") == dim
+        ]
+        if len(rules) >= 2:
+            return words.multiple_amber_text(subject or str(dim), rules)
+    return str(escalation.get("explanation") or "")
+
+
 def escalation_views(data: Mapping[str, Any]) -> list[EscalationView]:
     _Reader(data)
     labels = {str(d["dimension"]): _label(d) for d in data["dimensions"]}
     return [
         EscalationView(
             kind=str(e.get("kind")),
-            kind_label=ESCALATION_LABELS.get(str(e.get("kind")), str(e.get("kind"))),
+            kind_label=words.escalation_title(str(e.get("kind"))),
             dimension=signal_subject(data, e, labels),
-            explanation=str(e.get("explanation") or ""),
+            explanation=escalation_text(data, e, labels),
         )
         for e in data.get("escalations") or []
     ]
@@ -751,6 +778,7 @@ def headline(data: Mapping[str, Any]) -> dict[str, Any]:
     r = _Reader(data)
     return {
         "health": health_badge(data.get("health")),
+        "health_reason": health_reason(data),
         "overall_joint": r.value(data, "overall_joint"),
         "orgs": participation_summary(data),
         "min_group": r.min_group,
@@ -795,6 +823,10 @@ def overview_card(data: Mapping[str, Any], *, max_signals: int = 5) -> dict[str,
     return {
         **headline(data),
         "dimensions": dimension_rows(data),
+        "signal_counts": {
+            severity: sum(1 for s in signals if s.severity.css == severity)
+            for severity in ("red", "amber")
+        },
         "signals": signals[:max_signals],
         "more_signals": max(len(signals) - max_signals, 0),
         "escalations": escalation_views(data),

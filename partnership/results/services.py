@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import hmac
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ TOKEN_PREFIX_LENGTH = 6
 ACCESS_LOG_LIMIT = 500
 #: Labels of access-log actions on the access-log page (unknown actions show as stored).
 ACTION_LABELS = {
-    "export.json": "Results export (JSON API)",
+    "export.json": "Results export (JSON)",
     "export.csv": "Results download (CSV)",
     "export.xlsx": "Results download (XLSX)",
     "comment.hide": "Comment hidden",
@@ -459,12 +460,15 @@ def export_cycle_json(
 
 
 def export_survey_file(survey: Survey, fmt: str, *, user: User | None) -> bytes:
-    """The aggregated results of a survey as a CSV or XLSX file (``fmt`` "csv" | "xlsx"),
-    built from the same result as the JSON export and logged in the access log. Commits."""
+    """The aggregated results of a survey as a file (``fmt`` "csv" | "xlsx" | "json"),
+    built from the same result as the API's JSON export and logged in the access log.
+    The JSON file is the API's object (rule codes and full precision). Commits."""
     from partnership.results import exports
 
     export = survey_export(survey)
-    if fmt == "csv":
+    if fmt == "json":
+        body = json.dumps(export, ensure_ascii=False, indent=2).encode("utf-8")
+    elif fmt == "csv":
         body = exports.results_csv(export)
     elif fmt == "xlsx":
         body = exports.results_xlsx(export)

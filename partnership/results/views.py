@@ -58,7 +58,7 @@ def _exports(partnership: Partnership, survey: Survey) -> list[tuple[str, str]]:
     for endpoint, label in (
         ("downloads.results_csv", "CSV"),
         ("downloads.results_xlsx", "XLSX"),
-        ("api.survey_results", "JSON"),
+        ("downloads.results_json", "JSON"),
     ):
         url = _link(endpoint, partnership_id=partnership.id, survey_id=survey.id)
         if url:
@@ -103,6 +103,8 @@ def _survey_charts(page: dict[str, Any]) -> dict[str, Markup]:
 def overview(partnership_id: int):
     partnership = get_partnership_or_404(current_account(), partnership_id)
     latest = []
+    # One summary per cycle before its surveys when a cycle holds several (issue 19, item 3).
+    by_cycle: dict[int, dict[str, Any]] = {}
     # Surveys of one cycle carry the same KPI values: the table is shown once per cycle.
     kpis_shown: dict[tuple[int, tuple], str] = {}
     for instrument, surveys in services.surveys_by_lineage(partnership, ["closed"]):
@@ -118,16 +120,17 @@ def overview(partnership_id: int):
         shown_with = None
         if card is not None and card["kpis"]:
             shown_with = kpis_shown.setdefault((survey.cycle_id, tuple(card["kpis"])), name)
-        latest.append(
-            {
-                "name": name,
-                "instrument": instrument,
-                "survey": survey,
-                "closed_at": _local(partnership, survey.closed_at),
-                "card": card,
-                "kpis_shown_with": shown_with if shown_with != name else None,
-            }
-        )
+        entry = {
+            "name": name,
+            "instrument": instrument,
+            "survey": survey,
+            "closed_at": _local(partnership, survey.closed_at),
+            "card": card,
+            "kpis_shown_with": shown_with if shown_with != name else None,
+        }
+        latest.append(entry)
+        group = by_cycle.setdefault(survey.cycle_id, {"cycle": survey.cycle, "entries": []})
+        group["entries"].append(entry)
     in_progress = []
     for instrument, surveys in services.surveys_by_lineage(partnership, ["open"]):
         for survey in surveys:
@@ -142,6 +145,7 @@ def overview(partnership_id: int):
         "results/overview.html",
         partnership=partnership,
         latest=latest,
+        cycles=list(by_cycle.values()),
         in_progress=in_progress,
         access_log_url=_link("downloads.access_log", partnership_id=partnership.id),
         api_tokens_url=_link("downloads.api_tokens", partnership_id=partnership.id),

@@ -649,7 +649,7 @@ def score_survey(
         participation_by_level=part_level,
         items=_single_items(ix, mg),
         signals=tuple(signals),
-        escalations=sig.escalations(signals, previous, labels),
+        escalations=sig.escalations(signals, previous, labels, {k.kpi_id: k.name for k in kpis}),
         health=Reported(health),
         kpis=tuple(kpis),
     )

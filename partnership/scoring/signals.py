@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from partnership.scoring import words
 from partnership.scoring.format import fmt_number, fmt_pct, fmt_score, fmt_stat
 from partnership.scoring.formulas import ge, gt, is_zero, le, lt
 from partnership.scoring.model import ORGS, KpiStatus, Settings
@@ -361,16 +362,27 @@ def kpi_signals(kpis: Sequence[KpiStatus]) -> tuple[Signal, ...]:
 
 
 def escalations(
-    signals: Sequence[Signal], previous: Iterable[PriorSignal], labels: Mapping[str, str]
+    signals: Sequence[Signal],
+    previous: Iterable[PriorSignal],
+    labels: Mapping[str, str],
+    kpi_names: Mapping[str, str] | None = None,
 ) -> tuple[Escalation, ...]:
     """A red signal also red (same rule and dimension, or KPI) in t-1; two or more amber
-    signals in one dimension in t."""
+    signals in one dimension in t. Explanations use the plain words of ``words``."""
     prev_red = {p.key for p in previous if p.severity == RED}
+    kpi_names = kpi_names or {}
+
+    def name(s: Signal) -> str:
+        if s.dimension:
+            subject: str | None = labels.get(s.dimension, s.dimension)
+        else:
+            subject = kpi_names.get(s.kpi_id or "", None)
+        return words.signal_name(s.rule, subject)
+
     flags = []
     for s in signals:
         if s.severity == RED and s.key in prev_red:
-            subject = f" on {labels.get(s.dimension, s.dimension)}" if s.dimension else ""
-            text = f"{s.rule}{subject} was red in the previous survey and is red again."
+            text = words.repeated_red_text(name(s))
             flags.append(Escalation(REPEATED_RED, s.dimension, s.rule, text, s.kpi_id))
     ambers: dict[str, list[str]] = {}
     for s in signals:
@@ -378,7 +390,7 @@ def escalations(
             ambers.setdefault(s.dimension, []).append(s.rule)
     for dim, rules in ambers.items():
         if len(rules) >= 2:
-            text = f"{labels.get(dim, dim)} has {len(rules)} amber signals ({', '.join(rules)})."
+            text = words.multiple_amber_text(labels.get(dim, dim), rules)
             flags.append(Escalation(MULTIPLE_AMBER, dim, None, text))
     return tuple(flags)
 

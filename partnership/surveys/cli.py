@@ -32,7 +32,7 @@ def open_command(survey_id: int) -> None:
     """Open a survey and queue one invitation email per matching active stakeholder."""
     count = services.open_survey(_survey(survey_id), base_url=current_app.config["BASE_URL"])
     click.echo(
-        f"Survey {survey_id} open: {count} invitations queued (send them with `flask outbox send`)."
+        f"Survey {survey_id} open: {count} invitations queued (the scheduler, `flask jobs run`, sends them)."
     )
 
 

@@ -20,7 +20,7 @@ from partnership.accounts.models import User
 from partnership.extensions import db
 from partnership.instruments.models import Instrument, InstrumentVersion
 from partnership.outbox.models import OutboxMessage
-from partnership.outbox.services import Email, renders
+from partnership.outbox.services import Email, listed_in_groups, renders
 from partnership.partnerships.models import Organization, Partnership, Stakeholder
 from partnership.surveys.models import Invitation, InvitationToken, Survey
 from partnership.timefmt import long_when
@@ -196,14 +196,14 @@ def _personal_email(msg: OutboxMessage, now: dt.datetime, *, reminder: bool) -> 
     return Email(to=stakeholder.email, subject=mail.subject, text=mail.text, html=mail.html)
 
 
-@renders(INVITATION)
+@renders(INVITATION, label="Invitation")
 def render_invitation(msg: OutboxMessage, now: dt.datetime) -> Email | None:
     """The invitation with a freshly minted personal link; nothing once the invitation was
     used, the person erased or the survey closed."""
     return _personal_email(msg, now, reminder=False)
 
 
-@renders(REMINDER)
+@renders(REMINDER, label="Reminder")
 def render_reminder(msg: OutboxMessage, now: dt.datetime) -> Email | None:
     """A reminder with one more personal link (the earlier ones keep working); nothing once
     the invitation was used, the survey closed, or the person was deactivated or opted out."""
@@ -217,7 +217,7 @@ def preview_link(base_url: str, partnership_id: int, instrument_id: int, version
     )
 
 
-@renders(TEST_INVITATION)
+@renders(TEST_INVITATION, label="Test invitation")
 def render_test_invitation(msg: OutboxMessage, now: dt.datetime) -> Email | None:
     """The coach's test invitation: the preview link, no token."""
     survey = db.session.get(Survey, msg.params.get("survey_id"))
@@ -236,3 +236,19 @@ def render_test_invitation(msg: OutboxMessage, now: dt.datetime) -> Email | None
         preview_link=preview_link(_base_url(msg), partnership.id, instrument.id, version.number),
     )
     return Email(to=user.email, subject=mail.subject, text=mail.text, html=mail.html)
+
+
+def _reminder_group(msg: OutboxMessage) -> str:
+    """Reminders are listed per survey and round: who received one is who had not answered."""
+    parts = msg.idempotency_key.split(":")
+    survey = (
+        db.session.get(Survey, int(parts[1])) if len(parts) == 4 and parts[1].isdigit() else None
+    )
+    if survey is None:
+        return "Reminders"
+    instrument = db.session.get(Instrument, survey.instrument_id)
+    name = instrument.name if instrument is not None else "survey"
+    return f"Reminders of {name}, cycle {survey.cycle.label}, round {parts[3]}"
+
+
+listed_in_groups(REMINDER, _reminder_group)

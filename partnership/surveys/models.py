@@ -89,6 +89,17 @@ class Survey(Base):
     #: Reminder emails written over all rounds, for the coach's page.
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     last_reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The latest planned reminder time (the partnership's plan: days before closing) the
+    #: scheduler has dealt with. Planned times missed during downtime are caught up with one
+    #: reminder, never several in a row.
+    planned_reminded_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Written by the scheduler when it opened or closed the survey late, e.g. "2 h late: the
+    #: scheduler was not running"; shown beside the opening and closing times.
+    open_note: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    close_note: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    #: Why the scheduler could not open, remind or close it at its last try (cleared when it
+    #: succeeds); shown to the coach on the survey, cycle and schedule pages.
+    schedule_problem: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cycle: Mapped[Cycle] = relationship(back_populates="surveys")

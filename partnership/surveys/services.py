@@ -362,7 +362,9 @@ def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None
             key=f"invite:{survey.id}:{stakeholder.id}",
             to=stakeholder.email,
             stakeholder_id=stakeholder.id,
+            partnership_id=survey.partnership_id,
             params={"invitation_id": invitation.id, "base_url": base_url},
+            now=now,
         )
     db.session.commit()
     log.info("survey %s opened with %s invitations", survey.id, len(stakeholders))
@@ -438,9 +440,21 @@ def send_reminders(survey: Survey, *, base_url: str, now: dt.datetime | None = N
     `Survey.reminder_rounds`, so two runs at once write one round. Each reminder is a
     "survey.reminder" outbox row (key "remind:<survey>:<invitation>:<round>"); its link is
     minted at delivery and added to the invitation's links, so the links of earlier emails
-    keep working. The invitation itself records nothing about reminders.
+    keep working. The invitation itself records nothing about reminders. The scheduler's
+    reminders on the partnership's plan are `surveys.schedule.send_planned_reminders`.
     """
     now = now or utcnow()
+    count = write_reminder_round(survey, base_url=base_url, now=now)
+    db.session.commit()
+    db.session.refresh(survey)
+    if count:
+        log.info("survey %s: %s reminders written", survey.id, count)
+    return count
+
+
+def write_reminder_round(survey: Survey, *, base_url: str, now: dt.datetime) -> int:
+    """One reminder round (see `send_reminders`), flush only; the caller commits. Returns the
+    number of reminders written (0: nobody left to remind, nothing written)."""
     if survey.state != "open":
         raise SurveyError("Reminders can be sent only while the survey is open.")
     _refuse_after_close(survey, now, "a reminder")
@@ -456,7 +470,6 @@ def send_reminders(survey: Survey, *, base_url: str, now: dt.datetime | None = N
         .order_by(Invitation.id)
     ).all()
     if not rows:
-        db.session.rollback()
         return 0
     done = survey.reminder_rounds
     won = affected_rows(
@@ -480,11 +493,10 @@ def send_reminders(survey: Survey, *, base_url: str, now: dt.datetime | None = N
             key=f"remind:{survey.id}:{invitation_id}:{done + 1}",
             to=email,
             stakeholder_id=stakeholder_id,
+            partnership_id=survey.partnership_id,
             params={"invitation_id": invitation_id, "base_url": base_url, "round": done + 1},
+            now=now,
         )
-    db.session.commit()
-    db.session.refresh(survey)
-    log.info("survey %s: %s reminders written", survey.id, len(rows))
     return len(rows)
 
 
@@ -506,7 +518,9 @@ def send_test_invitation(
         key=f"test-invite:{survey.id}:{user.id}:{now:%Y%m%dT%H%M}",
         to=user.email,
         user_id=user.id,
+        partnership_id=survey.partnership_id,
         params={"survey_id": survey.id, "base_url": base_url},
+        now=now,
     )
     db.session.commit()
     return written

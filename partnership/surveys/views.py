@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import login_required
 
 from partnership.accounts.session import current_account
+from partnership.db import utcnow
 from partnership.errors import Refused
 from partnership.forms import attach_error, choices
 from partnership.instruments import services as instrument_services
@@ -20,7 +21,7 @@ from partnership.partnerships.services import (
 )
 from partnership.results import services as results_services
 from partnership.scoring.format import fmt_pct
-from partnership.surveys import services
+from partnership.surveys import schedule, services
 from partnership.surveys.emails import format_local
 from partnership.surveys.forms import CycleForm, SurveyForm
 from partnership.surveys.models import Cycle, Survey
@@ -48,6 +49,7 @@ def _helpers() -> dict[str, object]:
         "pct": fmt_pct,
         "state_badges": STATE_BADGES,
         "can_write": lambda partnership: can_write(current_account(), partnership),
+        "missed": lambda survey: schedule.missed(survey, utcnow()),
     }
 
 

@@ -451,14 +451,15 @@ def test_csv_and_xlsx_name_the_kpi_of_a_kpi_signal_and_carry_the_kpi_table(clien
     close_survey(survey)
     base = f"/partnerships/{partnership.id}/surveys/{survey.id}/results"
     _table, signals = read_csv(client.get(base + ".csv").data)
-    (row,) = [r for r in signals if r[1] == "KPI"]
-    assert row[:4] == ["signal", "KPI", "amber", "On-time joint deliveries"]
+    # the signal by its plain title; the rule code KPI stays in the JSON
+    (row,) = [r for r in signals if r[1] == "Shared KPI"]
+    assert row[:4] == ["signal", "Shared KPI", "Amber", "On-time joint deliveries"]
     assert row[4] == (
         "The shared KPI “On-time joint deliveries” has been off target two cycles running: "
         "84% against a target of 95% now, 90% against a target of 95% in the previous cycle."
     )
     sheet = read_xlsx(client.get(base + ".xlsx").data)["Signals"]
-    (xrow,) = [r for r in sheet if r[1] == "KPI"]
+    (xrow,) = [r for r in sheet if r[1] == "Shared KPI"]
     assert xrow[3] == "On-time joint deliveries"
 
     # and the KPI table itself, as the snapshot froze it: this cycle and the one before

@@ -46,7 +46,7 @@ def test_coach_creates_a_token_sees_it_once_and_it_works(client):
 
     login(client, coach)
     log = client.get(f"/partnerships/{partnership.id}/access-log").get_data(as_text=True)
-    assert "API token “Power BI dashboard”" in log and "Results export (JSON API)" in log
+    assert "API token “Power BI dashboard”" in log and "Results export (JSON)" in log
 
     revoked = client.post(f"/partnerships/{partnership.id}/api-tokens/{row.id}/revoke")
     assert revoked.status_code == 302

@@ -127,8 +127,14 @@ def test_hand_computed_example_is_exported_with_the_same_numbers_everywhere(clie
     assert [joint[k] for k in ("J", "G", "g", "ci_low", "ci_high", "confirmed", "health")] == [
         "62.5", "25.0", "1.46", "14.8", "35.2", "yes", "Red",
     ]  # fmt: skip
-    assert signals[0] == ["type", "rule", "severity", "dimension", "explanation"]
-    assert signals[1][:4] == ["signal", "GAP", "red", "Execution alignment"]
+    assert signals[0] == ["type", "signal", "severity", "about", "explanation"]
+    assert signals[1] == [
+        "health", "Partnership health", "Red", "",
+        "Red: 1 red signal (gap on execution alignment).",
+    ]  # fmt: skip
+    assert signals[2][:4] == [
+        "signal", "Gap between the organizations", "Red", "Execution alignment",
+    ]  # fmt: skip
 
     results = sheets["Results"]
     assert results[0][:3] == ["dimension", "organization", "n"]
@@ -138,8 +144,9 @@ def test_hand_computed_example_is_exported_with_the_same_numbers_everywhere(clie
     )  # fmt: skip
     xj = dict(zip(header, results[3], strict=False))
     assert (xj["J"], xj["ci_low"], xj["ci_high"], xj["confirmed"]) == (62.5, 14.8, 35.2, "yes")
-    assert sheets["Signals"][1][1] == "GAP"
+    assert sheets["Signals"][2][1] == "Gap between the organizations"
     about = dict(row[:2] for row in sheets["About"])
+    assert about["Partnership health"] == "Red: 1 red signal (gap on execution alignment)."
     assert about["Snapshot"].startswith("version 1 (close)")
     assert about["Snapshot"].endswith("Europe/Berlin")
 

@@ -70,9 +70,9 @@ def test_records_none_yet_is_not_an_empty_period() -> None:
 
 
 def test_red_signals_and_headline_dimensions_come_first() -> None:
-    amber = SignalLine("amber", "Low joint score", "Market", "J is 58.0.")
-    red = SignalLine("red", "Participation", None, "Participation in B is 35%.")
-    red2 = SignalLine("red", "Gap between the organizations", "Execution", "G is +14.0.")
+    amber = SignalLine("amber", "LEVEL", "Market", "J is 58.0.")
+    red = SignalLine("red", "PARTICIPATION", None, "Participation in B is 35%.")
+    red2 = SignalLine("red", "GAP", "Execution", "G is +14.0.")
     part = (Participation(A, 10, 7, Reported(0.7)), Participation(B, 12, 6, Reported(0.5)))
     summary = Summary(
         health="red",
@@ -115,20 +115,23 @@ def test_cover_times_carry_a_zone_and_run_forward() -> None:
 def test_health_reason_names_what_drives_it() -> None:
     dims = (dim("cultural"), dim("market", "amber", 66.0), dim("execution", "red"))
     signals = (
-        SignalLine("red", "Gap between the organizations", "Execution alignment", "..."),
-        SignalLine("red", "Participation", None, "..."),
-        SignalLine("amber", "Low joint score", "Market alignment", "..."),
+        SignalLine("red", "GAP", "Execution", "..."),
+        SignalLine("red", "PARTICIPATION", None, "..."),
+        SignalLine("amber", "LEVEL", "Market", "..."),
     )
+    # the brief prints the one wording of partnership.scoring.words: plain names, no codes
+    assert signals[0].title == "Gap between the organizations"
     assert health_reason("red", dims, signals) == (
-        "Red because of 2 red signals (Execution alignment and participation)."
+        "Red: 2 red signals (gap on execution, low participation)."
     )
-    assert health_reason("amber", dims[:2], ()) == (
-        "Amber because the joint score is below 70 in Market."
+    assert health_reason("amber", dims[:2], ()) == ("Amber: joint score below 70 in market.")
+    assert health_reason("amber", dims[:2], signals[2:]) == (
+        "Amber: 1 amber signal (low score on market)."
     )
     assert health_reason("green", (dim("cultural"),), (), amber_below=72.5).endswith(
         "at least 72.5."
     )
-    assert health_reason("not_enough_data", (), ()).startswith("Not enough data yet")
+    assert health_reason("not_enough_data", (), ()).startswith("Not enough data")
 
 
 def test_sample_fills_every_section_and_is_reproducible() -> None:

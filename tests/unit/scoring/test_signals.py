@@ -418,7 +418,14 @@ def test_escalation_red_twice_running():
     prev = [PriorSignal("LEVEL", "execution", RED), PriorSignal("GAP", "market", AMBER)]
     (flag,) = escalations(now, prev, LABELS)
     assert (flag.kind, flag.rule, flag.dimension) == ("repeated_red", "LEVEL", "execution")
-    assert flag.explanation == "LEVEL on Execution was red in the previous survey and is red again."
+    # plain words, no rule code (the code stays in flag.rule, for the JSON)
+    assert flag.explanation == "Low score on execution: red in the previous survey and red again."
+
+
+def test_escalation_of_a_kpi_names_the_kpi():
+    now = [_sig("KPI", RED, kpi="7")]
+    (flag,) = escalations(now, [PriorSignal("KPI", None, RED, "7")], LABELS, {"7": "Turns"})
+    assert flag.explanation == "“Turns” off target: red in the previous survey and red again."
 
 
 def test_escalation_red_kpi_and_participation_match_on_their_own_keys():
@@ -437,7 +444,10 @@ def test_escalation_two_ambers_in_one_dimension():
     ]
     (flag,) = escalations(now, [], LABELS)
     assert (flag.kind, flag.dimension, flag.rule) == ("multiple_amber", "execution", None)
-    assert flag.explanation == "Execution has 2 amber signals (LEVEL, GAP)."
+    assert (
+        flag.explanation
+        == "Execution has 2 amber signals: low joint score and gap between the organizations."
+    )
 
 
 def test_no_escalation_without_history():
