@@ -58,6 +58,7 @@ migrate: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/submit.py
 	$(PY) benchmarks/scoring.py
+	$(PY) benchmarks/outbox_window.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -6,7 +6,8 @@
 One database holds a closed survey per size (respondents x 20 items: a quarterly pulse of five
 dimensions of four agreement items, a third reverse-keyed, some "not applicable"), written as a
 past with the builders of partnership.surveys.history, so that each survey is measured among
-the others' answers as in a real database, then ANALYZEd. For each size, alternating, best of `--rounds`:
+the others' answers as in a real database, then ANALYZEd. For each size, alternating, best of
+`--rounds` (five times as many up to 1000 respondents, which take a few milliseconds each):
 
 - scoring: ``survey_input(survey)`` (the SQL aggregation) + ``score_survey`` (statistics,
   privacy, signals), i.e. everything a snapshot costs but the INSERT;
@@ -303,18 +304,23 @@ def run(kind: str, sizes: list[int], rounds: int) -> int:
             db.session.commit()
             print(
                 f"Scoring benchmark on {dialect}: {len(sizes)} surveys in one database "
-                f"({sum(sizes)} respondents, {sum(sizes) * ITEMS} answers), best of {rounds}"
+                f"({sum(sizes)} respondents, {sum(sizes) * ITEMS} answers), best of {rounds} "
+                f"(5x that up to 1000 respondents); load average {os.getloadavg()[0]:.1f} "
+                f"on {os.cpu_count()} CPUs"
             )
 
-            # both run on the app's engine: on PostgreSQL without JIT (partnership.db)
             def floor(survey) -> list:  # type: ignore[no-untyped-def]
                 params = {"s": survey.id}
                 if dialect == "sqlite":
                     params["lo"], params["hi"] = db.session.execute(SPAN_SQL, params).one()
+                else:  # whatever the server's settings: compiling would cost more than running
+                    db.session.execute(text("SET LOCAL jit = off"))
                 return [tuple(r) for r in db.session.execute(floor_statement, params)]
 
             explain = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
             params = {"s": surveys[-1].id, "lo": 0, "hi": 0}
+            if dialect == "postgresql":
+                db.session.execute(text("SET LOCAL jit = off"))  # as when it runs
             plan = db.session.execute(text(explain + floor_sql(dialect, first_item)), params)
             print("floor plan: " + "; ".join(str(r[-1]).strip() for r in plan))
             db.session.commit()
@@ -347,7 +353,9 @@ def run(kind: str, sizes: list[int], rounds: int) -> int:
                 for timer in timers.values():  # warm both alike (caches, statements)
                     timer.fn()
                     db.session.commit()
-                for n in range(rounds):  # alternate, so that both see the same machine
+                # alternate, so that both see the same machine; a small survey takes a few
+                # milliseconds, so it gets more rounds for its best to be a quiet moment
+                for n in range(rounds * max(1, min(5, 5000 // size))):
                     for timer in timers.values() if n % 2 == 0 else reversed(timers.values()):
                         timer.once()
                 rows.append((size, timers))

@@ -95,6 +95,8 @@ def run_scheduler(app: Flask, echo: Callable[[str], Any] = print) -> int:
             return 0
         started = utcnow()
         lost = threading.Event()
+        # APScheduler narrates every job it adds and runs; job_runs and our own log say it.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         scheduler = BlockingScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -137,7 +139,6 @@ def run_scheduler(app: Flask, echo: Callable[[str], Any] = print) -> int:
             + ", ".join(f"{j.name} every {j.interval(app.config):g} s" for j in JOBS)
             + ". Stop it with Ctrl+C or SIGTERM."
         )
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         scheduler.start()
         return LOST_LOCK if lost.is_set() else 0
     finally:
