@@ -173,13 +173,3 @@ def add_coach(partnership: Partnership, email: str) -> User:
     )
     db.session.commit()
     return user
-
-
-def members(partnership: Partnership) -> list[tuple[User, Membership]]:
-    rows = db.session.execute(
-        select(User, Membership)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.partnership_id == partnership.id)
-        .order_by(User.name)
-    ).all()
-    return [(u, m) for u, m in rows]
