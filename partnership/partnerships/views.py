@@ -184,9 +184,7 @@ def coaches(partnership_id: int):
 
 def _invite_form(partnership: Partnership, **kw: object) -> InviteForm:
     form = InviteForm(**kw)
-    form.organization.choices = choices(
-        (o.letter, f"{o.letter}: {o.name}") for o in partnership.organizations
-    )
+    form.organization.choices = choices((o.letter, o.name) for o in partnership.organizations)
     return form
 
 
