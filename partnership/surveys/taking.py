@@ -762,7 +762,7 @@ def _store(
         conn.execute(
             _INSERT_ANSWERS,
             [
-                {"id": new_uuid(), "response_id": response_id, "item_id": item_id, "value": value}
+                {"response_id": response_id, "item_id": item_id, "value": value}
                 for item_id, value in answers.items()
             ],
         )

@@ -7,7 +7,8 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import OperationalError
 
 from partnership.db import utcnow
 from partnership.extensions import db
@@ -197,8 +198,23 @@ def test_responses_cannot_be_traced_to_the_invitation_or_the_person(client, app)
     assert not all(i.isdigit() for i in ids)  # random uuid4s, not a counter
     # Any order of the ids is unrelated to submission order: they are not a sequence.
     assert len({i[:8] for i in ids}) == 6
-    answer_ids = db.session.scalars(select(Answer.id)).all()
-    assert len(set(answer_ids)) == len(answer_ids)
+    # An answer is keyed by its response's random id and its item: no id or counter of its
+    # own, and on SQLite no rowid that would follow the order answers were written in.
+    assert {c["name"] for c in inspector.get_columns("answers")} == {
+        "response_id",
+        "item_id",
+        "value",
+    }
+    assert inspector.get_pk_constraint("answers")["constrained_columns"] == [
+        "response_id",
+        "item_id",
+    ]
+    if db.is_sqlite:
+        with pytest.raises(OperationalError):
+            db.session.execute(text("SELECT rowid FROM answers"))
+        db.session.rollback()
+    keys = db.session.execute(select(Answer.response_id, Answer.item_id)).all()
+    assert {response_id for response_id, _ in keys} == set(ids)
 
 
 def test_missing_required_answer_rerenders_with_answers_kept_and_stores_nothing(client, app):
