@@ -20,6 +20,7 @@ from partnership.surveys.models import (
     Response,
     new_token,
 )
+from tests.builders.basics import login, make_user
 from tests.builders.taking import (
     count,
     full_answers,
@@ -468,3 +469,23 @@ def test_hint_text_names_the_partner_too(client, app):
     html = client.get(f"/s/{world.tokens[0]}").get_data(as_text=True)
     assert "Think of how Müller Fertigung decided last quarter." in html
     assert "{partner}" not in html
+
+
+def test_a_page_kept_for_visitors_without_cookies_follows_the_survey_and_the_visitor(client, app):
+    world = open_survey(invitations=3)
+    first = client.get(f"/s/{world.tokens[0]}").get_data(as_text=True)
+    second = client.get(f"/s/{world.tokens[1]}").get_data(as_text=True)
+    # Each page posts to its own link with its own token (the rest is the same page).
+    assert read_form(first).action == f"/s/{world.tokens[0]}"
+    assert read_form(second).action == f"/s/{world.tokens[1]}"
+    # A new close time shows at once: the kept page depends on what it shows.
+    world.survey.closes_at = utcnow() + dt.timedelta(days=9)
+    db.session.commit()
+    later = client.get(f"/s/{world.tokens[1]}").get_data(as_text=True)
+    assert "Open until" in later and "Open until" not in second
+    # A coach signed in on the same browser sees her own navigation on the page.
+    coach = make_user(name="Coach Ana")
+    login(client, coach)
+    signed_in = client.get(f"/s/{world.tokens[2]}").get_data(as_text=True)
+    assert "Coach Ana" in signed_in and "Log out" in signed_in
+    assert "Log out" not in first
