@@ -31,7 +31,7 @@ from typing import Any, cast
 
 from flask import current_app
 from markupsafe import escape
-from sqlalchemy import Table, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Table, TextClause, bindparam, exists, insert, or_, select, text, update
 
 from partnership import throttle
 from partnership.accounts.models import AttemptThrottle
@@ -46,7 +46,6 @@ from partnership.partnerships.models import (
     other_organization,
 )
 from partnership.surveys.models import (
-    Answer,
     Comment,
     Invitation,
     InvitationToken,
@@ -375,7 +374,19 @@ _MARK_USED = (
     .values(is_used=True)
 )
 _INSERT_RESPONSE = insert(_table(Response))
-_INSERT_ANSWERS = insert(_table(Answer))
+def _insert_answers(count: int) -> TextClause:
+    """One INSERT of `count` answers of one response (binds :r, :i0, :v0, :i1, ...): one
+    statement and one round trip for the whole sheet, where an executemany sends a statement
+    per answer (psycopg pipelines them, but each is still sent, executed and acknowledged)."""
+    statement = _ANSWER_INSERTS.get(count)
+    if statement is None:
+        rows = ", ".join(f"(:r, :i{n}, :v{n})" for n in range(count))
+        statement = text(f"INSERT INTO answers (response_id, item_id, value) VALUES {rows}")
+        _ANSWER_INSERTS[count] = statement
+    return statement
+
+
+_ANSWER_INSERTS: dict[int, TextClause] = {}
 _INSERT_COMMENTS = insert(_table(Comment))
 
 
@@ -899,13 +910,11 @@ def _store(
         },
     )
     if answers:
-        conn.execute(
-            _INSERT_ANSWERS,
-            [
-                {"response_id": response_id, "item_id": item_id, "value": value}
-                for item_id, value in answers.items()
-            ],
-        )
+        params: dict[str, Any] = {"r": response_id}
+        for n, (item_id, value) in enumerate(answers.items()):
+            params[f"i{n}"] = item_id
+            params[f"v{n}"] = value
+        conn.execute(_insert_answers(len(answers)), params)
     if comments:
         conn.execute(
             _INSERT_COMMENTS,
