@@ -374,6 +374,8 @@ _MARK_USED = (
     .values(is_used=True)
 )
 _INSERT_RESPONSE = insert(_table(Response))
+
+
 def _insert_answers(count: int) -> TextClause:
     """One INSERT of `count` answers of one response (binds :r, :i0, :v0, :i1, ...): one
     statement and one round trip for the whole sheet, where an executemany sends a statement
