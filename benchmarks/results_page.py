@@ -29,6 +29,7 @@ import argparse
 import datetime as dt
 import html
 import json
+import logging
 import os
 import random
 import sys
@@ -225,6 +226,7 @@ def run(kind: str, sizes: list[int], requests: int) -> None:
     from partnership.surveys.models import Comment, Response
 
     rng = random.Random(7)
+    logging.disable(logging.INFO)  # the app logs each hidden comment
     with database(kind) as url:
         upgrade(url)
         app = create_app(
