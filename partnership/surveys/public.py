@@ -29,6 +29,7 @@ from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
 from partnership.extensions import csrf
+from partnership.memo import kept
 from partnership.surveys import taking
 from partnership.surveys.models import hash_token
 
@@ -133,14 +134,11 @@ def _items_html(page: dict) -> Markup | None:
     key = page.get("fragment_key")
     if key is None:
         return None
-    cache = current_app.extensions.setdefault("pp_survey_fragments", {})
-    html = cache.get(key)
-    if html is None:
-        html = Markup(render_template("take/_items.html", **page))  # noqa: S704 - autoescaped output
-        if len(cache) >= 256:
-            cache.clear()
-        cache[key] = html
-    return html
+    return kept(
+        "survey-questions",
+        key,
+        lambda: Markup(render_template("take/_items.html", **page)),  # noqa: S704 - autoescaped
+    )
 
 
 #: Stand-ins for the two per-link values of a page kept whole (`_survey_page`): letters only,
@@ -180,19 +178,17 @@ def _survey_page(result: taking.LinkResult, token: str, status: int):
             **page,
         ), status
     whole = (key, csrf_value is None, *(page[name] for name in _PAGE_VALUES))
-    cache = current_app.extensions.setdefault("pp_survey_pages", {})
-    html = cache.get(whole)
-    if html is None:
-        html = render_template(
+    html = kept(
+        "survey-pages",
+        whole,
+        lambda: render_template(
             "take/survey.html",
             action=_ACTION_SLOT,
             csrf_value=None if csrf_value is None else _CSRF_SLOT,
             items_html=_items_html(page),
             **page,
-        )
-        if len(cache) >= 256:
-            cache.clear()
-        cache[whole] = html
+        ),
+    )
     html = html.replace(_ACTION_SLOT, action)
     if csrf_value is not None:
         html = html.replace(_CSRF_SLOT, csrf_value)

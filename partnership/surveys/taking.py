@@ -39,6 +39,7 @@ from partnership.db import new_uuid, utcnow
 from partnership.extensions import db
 from partnership.instruments.catalog import NA_LABEL, SCALES, render_text
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
+from partnership.memo import kept
 from partnership.partnerships.models import (
     Organization,
     Partnership,
@@ -466,20 +467,16 @@ def _load_version(link: Link) -> PageVersion:
 def _items(version_id: int, version_key: tuple[int, Any] | None) -> _Items:
     """The version's items. A locked version never changes (editing one that was used creates
     a new version), so its items are kept per process, keyed by id and creation time."""
-    cache: dict[Any, _Items] = current_app.extensions.setdefault("pp_survey_items", {})
-    found = cache.get(version_key) if version_key is not None else None
-    if found is None:
+
+    def read() -> _Items:
         rows = db.session.connection().execute(_ITEMS, {"version_id": version_id})
-        found = _Items(
+        return _Items(
             tuple(
                 PageItem(r[0], r[1], r[2], r[3], r[4] or "", bool(r[5]), bool(r[6])) for r in rows
             )
         )
-        if version_key is not None:
-            if len(cache) >= 256:
-                cache.clear()
-            cache[version_key] = found
-    return found
+
+    return read() if version_key is None else kept("survey-items", version_key, read)
 
 
 def _client_key(ip: str | None) -> list[str]:
@@ -603,16 +600,15 @@ def survey_page_context(
     partner = other_organization(partnership.organizations, getattr(organization, "id", None))
     partner_name = partner.name if partner is not None else "our partner"
     instrument = version.instrument
-    reuse = fields_key is not None and not answers and not errors
-    cache: dict[Any, list[PageField]] = current_app.extensions.setdefault("pp_survey_fields", {})
-    items: list[PageField] = (cache.get(fields_key) or []) if reuse else []
     error_list: list[dict[str, str]] = []
-    if not items:
+    if fields_key is not None and not answers and not errors:
+        items = kept(
+            "survey-fields",
+            fields_key,
+            lambda: _page_fields(version, partner_name, {}, {}, []),
+        )
+    else:
         items = _page_fields(version, partner_name, answers, errors, error_list)
-        if reuse:
-            if len(cache) >= 256:
-                cache.clear()
-            cache[fields_key] = items
     closes_text = format_in_zone(closes_at, partnership.timezone) if closes_at else ""
     return {
         "preview": preview,
