@@ -7,8 +7,8 @@ is written into two B-trees instead of five and keeps no insertion order. The do
 every answer a fresh random id again.
 
 Revision ID: 5e1f0a7c9b21
-Revises: a15c0de5e0a1
-Create Date: 2026-12-03 13:45:00.000000
+Revises: c16e5ca1a7e0
+Create Date: 2026-12-03 14:05:00.000000
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5e1f0a7c9b21"
-down_revision: str | None = "a15c0de5e0a1"
+down_revision: str | None = "c16e5ca1a7e0"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
