@@ -34,7 +34,7 @@ from partnership.partnerships.services import (
     get_child_or_404,
     get_partnership_or_404,
 )
-from partnership.results import charts, presenters, services
+from partnership.results import presenters, services
 from partnership.surveys.models import Survey
 from partnership.surveys.services import survey_instrument
 from partnership.timefmt import short_when
@@ -83,6 +83,8 @@ def _survey_name(instrument: Instrument, survey: Survey) -> str:
 
 
 def _survey_charts(page: dict[str, Any]) -> dict[str, Markup]:
+    from partnership.results import charts  # ReportLab: loaded by the first page that draws
+
     labels, scores_a, scores_b = page["radar"]
     rows, cols, values = page["heatmap"]
     out = {
@@ -255,6 +257,8 @@ def _unique(labels: list[str]) -> list[str]:
 @bp.get("/partnerships/<int:partnership_id>/trends")
 @login_required
 def trends(partnership_id: int):
+    from partnership.results import charts  # ReportLab: loaded by the first page that draws
+
     partnership = get_partnership_or_404(current_account(), partnership_id)
     lineages = []
     for k, (instrument, surveys) in enumerate(services.surveys_by_lineage(partnership, ["closed"])):
