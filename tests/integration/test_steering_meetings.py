@@ -204,5 +204,8 @@ def test_coaches_add_and_reorder_steering_members_comment_and_decide(app):
     )
     listing = text_of(client.get(base + "/meetings").get_data(as_text=True))
     assert re.search(r"Steering</a></th>\s*<td>2</td>\s*<td>1</td>\s*<td>1</td>", listing)
+    # the overview trends it, meeting by meeting
+    overview = text_of(client.get(base).get_data(as_text=True))
+    assert ": 1 decision made, 1 of 2 items discussed" in overview
     register_page = text_of(steering.get(base + "/decisions").get_data(as_text=True))
     assert "Hold prices; cut the premium tier" in register_page and "Margin" in register_page
