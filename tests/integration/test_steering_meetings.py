@@ -68,16 +68,21 @@ def _world(partnership, coach):  # type: ignore[no-untyped-def]
     issue("R1 efficiency red", "red", RECENT, "efficiency")
     r2 = issue("R2 service red", "red", RECENT, "critical-service")
     issue("R3 untagged red", "red", RECENT)
-    a1 = issue("A1 margin amber", "amber", RECENT, "margin")
+    issue("A1 margin amber", "amber", RECENT, "margin")
     issue("A2 untagged amber", "amber", RECENT)
     issue("A3 service amber", "amber", RECENT, "critical-service")
-    done = issue("Resolved: not on the agenda", "red", RECENT)
+    # handled: not on the agenda themselves; their overdue actions are
+    done = issue("Resolved: not on the agenda", "red", OLD)
     services.set_issue_status(done, "resolved", "Fixed", coach)
+    decided = issue("Decided: not on the agenda", "red", OLD)
+    services.record_decision(decided, "Accepted for this quarter.", coach)
+    h1 = issue("H1 margin red, handled by actions", "red", OLD, "margin")
+    h2 = issue("H2 service amber, handled by an action", "amber", RECENT, "critical-service")
     due = MEETING_AT.date()
-    action("X1 for R2", due - dt.timedelta(days=5), r2)
+    action("X1 for H1", due - dt.timedelta(days=5), h1)
     action("X2 without an issue", due - dt.timedelta(days=10))
-    action("X3 for A1", due - dt.timedelta(days=3), a1)
-    action("Not yet due", due + dt.timedelta(days=3), r2)
+    action("X3 for H2", due - dt.timedelta(days=3), h2)
+    action("Not yet due", due + dt.timedelta(days=3), h1)
     requested = register.DecisionData
     register.save_decision(
         partnership,
@@ -100,8 +105,8 @@ EXPECTED = [
     "R2 service red",
     "R1 efficiency red",
     "R3 untagged red",
-    "X1 for R2",
-    "X3 for A1",
+    "X3 for H2",
+    "X1 for H1",
     "X2 without an issue",
     "A3 service amber",
     "A1 margin amber",
