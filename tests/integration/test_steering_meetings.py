@@ -214,3 +214,44 @@ def test_coaches_add_and_reorder_steering_members_comment_and_decide(app):
     assert ": 1 decision made, 1 of 2 items discussed" in overview
     register_page = text_of(steering.get(base + "/decisions").get_data(as_text=True))
     assert "Hold prices; cut the premium tier" in register_page and "Margin" in register_page
+
+
+def test_a_requested_decision_is_made_from_the_agenda_and_then_only_coaches_change_it(app):
+    coach, partnership, ana, jurgen = _committee()
+    create_cycle(partnership, "2026-Q2")
+    question = register.save_decision(
+        partnership,
+        register.DecisionData(
+            "Share the roadmap with Müller's sales?", "requested", options=["Monthly", "Never"]
+        ),
+        coach,
+    )
+    client = app.test_client()
+    login(client, coach)
+    base = f"/partnerships/{partnership.id}"
+    url = client.post(
+        base + "/meetings/new", data={"title": "Steering", "held_on": "2026-06-20"}
+    ).headers["Location"]
+    meeting_id = int(url.rstrip("/").split("/")[-1])
+    steering = app.test_client()
+    login(steering, jurgen)
+    edit = f"{base}/decisions/{question.id}/edit?meeting={meeting_id}"
+    assert f'href="{edit}"' in steering.get(url).get_data(as_text=True)
+    form = steering.get(edit).get_data(as_text=True)
+    assert "Share the roadmap with Müller&#39;s sales?" in form
+    assert f'<option selected value="{meeting_id}">' in form
+    made = steering.post(
+        edit,
+        data={
+            "status": "made",
+            "title": "Monthly roadmap preview for Müller's sales",
+            "options": "Monthly\nNever",
+            "people_a": [str(ana.id)],
+            "people_b": [str(jurgen.id)],
+            "meeting_id": str(meeting_id),
+        },
+    )
+    assert made.status_code == 302
+    assert "1 decision made" in text_of(steering.get(url).get_data(as_text=True))
+    assert steering.get(f"{base}/decisions/{question.id}/edit").status_code == 403
+    assert client.get(f"{base}/decisions/{question.id}/edit").status_code == 200
