@@ -792,6 +792,35 @@ def _governance_story(partnership: Partnership, coach: User) -> None:
     # Q4: just closed; the committee is agreeing its actions
     gov.move_stage(q4, "adapt", coach, now=_at(11, 24))
     lesson(q4, _at(11, 26))
+    _steering_story(partnership, coach)
+
+
+def _steering_story(partnership: Partnership, coach: User) -> None:
+    """The Q4 steering committee: a question put to it, and its meeting planned with the
+    agenda the records call for (generated on the day it was planned)."""
+    from partnership.steering import decisions, meetings
+
+    decisions.save_decision(
+        partnership,
+        decisions.DecisionData(
+            "Does Lumen share its roadmap with Müller's sales before customers see it?",
+            status="requested",
+            options=[
+                "Monthly roadmap preview for Müller's sales leads",
+                "Joint roadmap with a shared release calendar",
+                "Keep today's practice",
+            ],
+            trade_offs=["margin"],
+        ),
+        coach,
+        now=_at(11, 25),
+    )
+    meetings.create_meeting(
+        partnership,
+        meetings.MeetingData("Q4 steering committee", dt.date(2026, 12, 9), []),
+        coach,
+        now=_at(11, 27),
+    )
 
 
 def _kpi_id(partnership: Partnership, name: str) -> int:

@@ -164,7 +164,7 @@ def previous_lessons(cycle: Cycle) -> dict[str, Any]:
 
 def status_panel(partnership: Partnership) -> dict[str, Any]:
     """The overview's governance flags: the current cycle's stage (overdue or not), overdue
-    stages of earlier cycles and overdue actions."""
+    stages of earlier cycles and overdue actions, open escalations, the last meetings."""
     now = _now()
     current = services.current_cycle(partnership, now)
     late_cycles = [
@@ -178,7 +178,20 @@ def status_panel(partnership: Partnership) -> dict[str, Any]:
             "late_cycles": [c for c in late_cycles if c is not current],
             "late_actions": len(services.list_actions(partnership, overdue=True, now=now)),
             "open_issues": len(services.list_issues(partnership, status="active")),
+            **steering_status(partnership, now),
         }
+    }
+
+
+def steering_status(partnership: Partnership, now: dt.datetime) -> dict[str, Any]:
+    """The steering committee's side of the overview: open escalations and how the last
+    four meetings went (decisions made against items discussed), oldest first."""
+    from partnership.steering import escalation, meetings
+
+    standings = escalation.standings(partnership, now).values()
+    return {
+        "escalations": sum(1 for s in standings if s.is_escalated or s.is_overdue),
+        "meetings": list(reversed(meetings.outcomes(partnership)[:4])),
     }
 
 

@@ -2,8 +2,9 @@
 
 Each partnership has a path (the defaults below until it saves its own): levels with a name,
 the people of either organization they reach, and the days an issue may stay at each. Every
-active issue (open or in progress) stands on its partnership's path: at level 1 since it was
-raised, or where an ``IssueEscalation`` row puts it. It moves up one level when a coach (or a
+issue that waits for the committee (open or in progress, still raised, with neither a decision
+nor an action: ``waiting``) stands on its partnership's path: at level 1 since it was raised,
+or where an ``IssueEscalation`` row puts it. It moves up one level when a coach (or a
 steering member at its level) escalates it by hand, or when its days at its level run out
 (``escalate_overdue``: the scheduler's job and `flask governance escalate-overdue`). At the
 top level its days can still run out: it is then past its deadline and stays there.
@@ -30,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from partnership.db import affected_rows, utcnow
 from partnership.errors import Conflict, Refused
 from partnership.extensions import db
-from partnership.governance.models import ISSUE_ACTIVE, Issue
+from partnership.governance.models import ISSUE_ACTIVE, Action, Issue
 from partnership.governance.records import record
 from partnership.governance.services import owners
 from partnership.partnerships.models import Partnership
@@ -270,13 +271,32 @@ def _standing(
     )
 
 
+def waiting(issues: Sequence[Issue]) -> list[Issue]:
+    """The issues that still wait for the committee: open or in progress, still raised (or
+    raised by hand), with neither a recorded decision nor an action (other than a dropped
+    one): the same test as the guard of the move to Communicate. Once handled, an issue
+    leaves its path; its actions carry the work (and are flagged when overdue)."""
+    candidates = [i for i in issues if i.status in ISSUE_ACTIVE and i.is_firing and not i.decision]
+    if not candidates:
+        return []
+    acted = set(
+        db.session.scalars(
+            select(Action.issue_id).where(
+                Action.issue_id.in_([i.id for i in candidates]), Action.status != "dropped"
+            )
+        )
+    )
+    return [i for i in candidates if i.id not in acted]
+
+
 def standings(
     partnership: Partnership,
     now: dt.datetime | None = None,
     *,
     issues: Sequence[Issue] | None = None,
 ) -> dict[int, Standing]:
-    """Where each active issue of the partnership stands on its path (issue id -> standing)."""
+    """Where each issue of the partnership that waits for the committee stands on its path
+    (issue id -> standing)."""
     now = now or utcnow()
     if issues is None:
         issues = list(
@@ -286,7 +306,7 @@ def standings(
                 )
             )
         )
-    active = [i for i in issues if i.status in ISSUE_ACTIVE]
+    active = waiting(issues)
     if not active:
         return {}
     levels = path(partnership)
@@ -300,7 +320,8 @@ def standings(
 
 
 def standing_of(issue: Issue, now: dt.datetime | None = None) -> Standing | None:
-    """Where the issue stands, or None when it is resolved or dropped."""
+    """Where the issue stands, or None when it no longer waits (resolved, dropped, decided,
+    or given an action)."""
     partnership = db.session.get(Partnership, issue.partnership_id)
     assert partnership is not None
     return standings(partnership, now, issues=[issue]).get(issue.id)
@@ -383,7 +404,7 @@ def escalate(issue: Issue, by: Any, *, note: str = "", now: dt.datetime | None =
     assert partnership is not None
     before = standing_of(issue, now)
     if before is None:
-        raise Refused("Only an open or in-progress issue can be escalated.")
+        raise Refused("Only an issue still waiting for an action or a decision moves up its path.")
     if before.at_top:
         raise Refused(f"The issue is at the top of its path ({before.level.name}).")
     levels = path(partnership)

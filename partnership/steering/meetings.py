@@ -9,8 +9,9 @@ the committee decides instead of hearing status. Its groups, in this order:
 4. amber issues,
 5. decisions requested,
 
-each open or in progress (an issue appears once, in the first group it fits), and inside each
-group by the partnership's trade-off priorities (the best-ranked trade-off an item touches;
+issues while they wait for the committee (open or in progress, with neither a decision nor an
+action; an issue appears once, in the first group it fits), and inside each group by the
+partnership's trade-off priorities (the best-ranked trade-off an item touches;
 untagged last), then severity (red before amber), then the order they came (an action: its
 due date). An action and a decision take the severity and trade-offs of their issues when
 they have none of their own. Coaches add items (at the end) and reorder afterwards; nothing
@@ -89,7 +90,9 @@ def generate_agenda(partnership: Partnership, now: dt.datetime | None = None) ->
 
     for issue in issues:
         standing = where.get(issue.id)
-        if standing is not None and standing.is_overdue:
+        if standing is None:
+            continue  # handled by an action or a decision: its overdue actions show
+        if standing.is_overdue:
             kind = "escalation"
             detail = (
                 f"At {standing.level.name} (level {standing.level.position} of "

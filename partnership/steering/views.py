@@ -400,7 +400,7 @@ def edit_decision(partnership_id: int, decision_id: int):
             rationale=row.rationale,
             options="\n".join(row.options or []),
             decided_on=row.decided_on,
-            meeting_id=row.meeting_id or 0,
+            meeting_id=row.meeting_id or request.args.get("meeting", 0, type=int),
             people_a=[
                 d["user_id"]
                 for d in row.deciders

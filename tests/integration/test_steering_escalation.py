@@ -56,6 +56,14 @@ def test_an_issue_allowed_one_day_moves_up_once_and_each_person_of_the_level_get
     _set_level(client, partnership, 1, "Working team", 1)
     _set_level(client, partnership, 2, "Alliance managers", 5, a=[ana.id], b=[jurgen.id])
     issue = _raise(partnership, coach)
+    # an issue given an action is handled: it leaves the path
+    handled = _raise(partnership, coach, title="Handled by an action")
+    services.create_action(
+        services.list_cycles(partnership)[0],
+        services.ActionData("Joint review"),
+        coach,
+        issue=handled,
+    )
     two_days_later = (RAISED_AT + dt.timedelta(days=2)).isoformat()
 
     first = runner.invoke(args=["governance", "escalate-overdue", "--now", two_days_later])
@@ -77,6 +85,10 @@ def test_an_issue_allowed_one_day_moves_up_once_and_each_person_of_the_level_get
         assert "Alliance managers has 5 days to handle it (until" in body
         assert f"/partnerships/{partnership.id}/issues/{issue.id}" in body
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 2
+    handled_page = text_of(
+        client.get(f"/partnerships/{partnership.id}/issues/{handled.id}").get_data(as_text=True)
+    )
+    assert "Handled by an action or a decision: it no longer moves up" in handled_page
 
     moves = db.session.scalars(
         select(GovernanceEvent).where(

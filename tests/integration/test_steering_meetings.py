@@ -68,16 +68,21 @@ def _world(partnership, coach):  # type: ignore[no-untyped-def]
     issue("R1 efficiency red", "red", RECENT, "efficiency")
     r2 = issue("R2 service red", "red", RECENT, "critical-service")
     issue("R3 untagged red", "red", RECENT)
-    a1 = issue("A1 margin amber", "amber", RECENT, "margin")
+    issue("A1 margin amber", "amber", RECENT, "margin")
     issue("A2 untagged amber", "amber", RECENT)
     issue("A3 service amber", "amber", RECENT, "critical-service")
-    done = issue("Resolved: not on the agenda", "red", RECENT)
+    # handled: not on the agenda themselves; their overdue actions are
+    done = issue("Resolved: not on the agenda", "red", OLD)
     services.set_issue_status(done, "resolved", "Fixed", coach)
+    decided = issue("Decided: not on the agenda", "red", OLD)
+    services.record_decision(decided, "Accepted for this quarter.", coach)
+    h1 = issue("H1 margin red, handled by actions", "red", OLD, "margin")
+    h2 = issue("H2 service amber, handled by an action", "amber", RECENT, "critical-service")
     due = MEETING_AT.date()
-    action("X1 for R2", due - dt.timedelta(days=5), r2)
+    action("X1 for H1", due - dt.timedelta(days=5), h1)
     action("X2 without an issue", due - dt.timedelta(days=10))
-    action("X3 for A1", due - dt.timedelta(days=3), a1)
-    action("Not yet due", due + dt.timedelta(days=3), r2)
+    action("X3 for H2", due - dt.timedelta(days=3), h2)
+    action("Not yet due", due + dt.timedelta(days=3), h1)
     requested = register.DecisionData
     register.save_decision(
         partnership,
@@ -100,8 +105,8 @@ EXPECTED = [
     "R2 service red",
     "R1 efficiency red",
     "R3 untagged red",
-    "X1 for R2",
-    "X3 for A1",
+    "X3 for H2",
+    "X1 for H1",
     "X2 without an issue",
     "A3 service amber",
     "A1 margin amber",
@@ -204,5 +209,49 @@ def test_coaches_add_and_reorder_steering_members_comment_and_decide(app):
     )
     listing = text_of(client.get(base + "/meetings").get_data(as_text=True))
     assert re.search(r"Steering</a></th>\s*<td>2</td>\s*<td>1</td>\s*<td>1</td>", listing)
+    # the overview trends it, meeting by meeting
+    overview = text_of(client.get(base).get_data(as_text=True))
+    assert ": 1 decision made, 1 of 2 items discussed" in overview
     register_page = text_of(steering.get(base + "/decisions").get_data(as_text=True))
     assert "Hold prices; cut the premium tier" in register_page and "Margin" in register_page
+
+
+def test_a_requested_decision_is_made_from_the_agenda_and_then_only_coaches_change_it(app):
+    coach, partnership, ana, jurgen = _committee()
+    create_cycle(partnership, "2026-Q2")
+    question = register.save_decision(
+        partnership,
+        register.DecisionData(
+            "Share the roadmap with Müller's sales?", "requested", options=["Monthly", "Never"]
+        ),
+        coach,
+    )
+    client = app.test_client()
+    login(client, coach)
+    base = f"/partnerships/{partnership.id}"
+    url = client.post(
+        base + "/meetings/new", data={"title": "Steering", "held_on": "2026-06-20"}
+    ).headers["Location"]
+    meeting_id = int(url.rstrip("/").split("/")[-1])
+    steering = app.test_client()
+    login(steering, jurgen)
+    edit = f"{base}/decisions/{question.id}/edit?meeting={meeting_id}"
+    assert f'href="{edit}"' in steering.get(url).get_data(as_text=True)
+    form = steering.get(edit).get_data(as_text=True)
+    assert "Share the roadmap with Müller&#39;s sales?" in form
+    assert f'<option selected value="{meeting_id}">' in form
+    made = steering.post(
+        edit,
+        data={
+            "status": "made",
+            "title": "Monthly roadmap preview for Müller's sales",
+            "options": "Monthly\nNever",
+            "people_a": [str(ana.id)],
+            "people_b": [str(jurgen.id)],
+            "meeting_id": str(meeting_id),
+        },
+    )
+    assert made.status_code == 302
+    assert "1 decision made" in text_of(steering.get(url).get_data(as_text=True))
+    assert steering.get(f"{base}/decisions/{question.id}/edit").status_code == 403
+    assert client.get(f"{base}/decisions/{question.id}/edit").status_code == 200
