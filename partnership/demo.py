@@ -104,7 +104,7 @@ def load_demo(password: str, base_url: str = "http://127.0.0.1:5000") -> str:
     """Create the demo coach and partnership when missing. Returns the login text to print."""
     coach = db.session.scalar(select(User).where(User.email == COACH_EMAIL))
     if coach is None:
-        coach = create_user(COACH_EMAIL, "Rita Conceição", password, role="coach")
+        coach = create_user(COACH_EMAIL, "Rita Conceição", password)
     partnership = db.session.scalar(select(Partnership).where(Partnership.name == DEMO_NAME))
     if partnership is None:
         partnership = create_partnership(

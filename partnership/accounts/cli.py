@@ -6,9 +6,9 @@ from partnership.clitools import CommandGroup
 accounts_cli = CommandGroup("accounts", help="Manage user accounts.")
 
 
-def _create(email: str, name: str, password: str, role: str) -> None:
-    user = services.create_user(email, name, password, role=role)
-    click.echo(f"Created {role} {user.email} (id {user.id}).")
+def _create(email: str, name: str, password: str, is_admin: bool) -> None:
+    user = services.create_user(email, name, password, is_admin=is_admin)
+    click.echo(f"Created {'admin' if is_admin else 'coach'} {user.email} (id {user.id}).")
 
 
 @accounts_cli.command("create-coach")
@@ -18,7 +18,7 @@ def _create(email: str, name: str, password: str, role: str) -> None:
 @click.option("--admin", is_flag=True, help="Make the account an admin (may add coaches).")
 def create_coach(email: str, name: str, password: str, admin: bool) -> None:
     """Create a coach account (or an admin with --admin)."""
-    _create(email, name, password, "admin" if admin else "coach")
+    _create(email, name, password, admin)
 
 
 @accounts_cli.command("reset-password")

@@ -6,9 +6,10 @@ from flask_login import login_required
 from partnership.accounts.session import current_account
 from partnership.forms import attach_error, choices
 from partnership.governance import views as governance_views
-from partnership.partnerships import services
+from partnership.partnerships import access, services
 from partnership.partnerships import stakeholders as stakeholder_services
 from partnership.partnerships import thresholds as threshold_services
+from partnership.partnerships.access import Act, authorize, may
 from partnership.partnerships.forms import (
     CoachForm,
     ImportForm,
@@ -21,6 +22,22 @@ from partnership.partnerships.models import DEFAULT_FUNCTIONS, Stakeholder
 from partnership.surveys import erasure
 
 bp = Blueprint("partnerships", __name__)
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    """What every page uses to offer only what the signed-in user may do (globals reach
+    included templates and imported macros too)."""
+
+    def may_here(partnership, action: str, owner_id: int | None = None) -> bool:
+        return may(current_account(), partnership, action, owner_id=owner_id)
+
+    state.app.jinja_env.globals.update(
+        may=may_here,
+        Act=Act,
+        acts_as_coach=lambda: access.acts_as_coach(current_account()),
+        ROLE_LABELS=access.ROLE_LABELS,
+    )
 
 
 @bp.get("/")
@@ -54,7 +71,7 @@ def _form_data(form: PartnershipForm) -> services.PartnershipData:
 @bp.route("/partnerships/new", methods=["GET", "POST"])
 @login_required
 def create():
-    if current_account().role == "steering":
+    if not access.acts_as_coach(current_account()):
         abort(403)
     form = PartnershipForm()
     form.timezone.choices = choices(services.timezones())
@@ -76,7 +93,7 @@ def create():
 @bp.get("/partnerships/<int:partnership_id>")
 @login_required
 def show(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW)
     counts = stakeholder_services.stakeholder_counts(partnership)
     return render_template(
         "partnerships/show.html",
@@ -93,7 +110,7 @@ def show(partnership_id: int):
 @bp.route("/partnerships/<int:partnership_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     form = PartnershipForm(obj=None if request.method == "POST" else partnership)
     form.timezone.choices = choices(services.timezones())
     if request.method == "GET":
@@ -121,9 +138,7 @@ def edit(partnership_id: int):
 @bp.post("/partnerships/<int:partnership_id>/archive")
 @login_required
 def archive(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id)
-    if current_account().role == "steering":
-        abort(403)
+    partnership = authorize(current_account(), partnership_id, Act.ARCHIVE)
     restore = request.form.get("restore") == "1"
     services.set_archived(partnership, not restore)
     flash(
@@ -136,10 +151,12 @@ def archive(partnership_id: int):
 @bp.route("/partnerships/<int:partnership_id>/coaches", methods=["GET", "POST"])
 @login_required
 def coaches(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(
+        current_account(),
+        partnership_id,
+        Act.ADD_COACH if request.method == "POST" else Act.VIEW_MEMBERS,
+    )
     form = CoachForm()
-    if request.method == "POST" and not current_account().is_admin:
-        abort(403)
     if form.validate_on_submit():
         try:
             user = services.add_coach(partnership, form.email.data or "")
@@ -162,7 +179,7 @@ def coaches(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/stakeholders")
 @login_required
 def stakeholders(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_STAKEHOLDERS)
     return render_template(
         "partnerships/stakeholders.html",
         partnership=partnership,
@@ -192,7 +209,7 @@ def _stakeholder_data(form: StakeholderForm) -> stakeholder_services.Stakeholder
 @bp.route("/partnerships/<int:partnership_id>/stakeholders/new", methods=["GET", "POST"])
 @login_required
 def new_stakeholder(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     form = _stakeholder_form(partnership)
     if form.validate_on_submit():
         try:
@@ -216,7 +233,7 @@ def new_stakeholder(partnership_id: int):
 )
 @login_required
 def edit_stakeholder(partnership_id: int, stakeholder_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     form = _stakeholder_form(partnership, obj=None if request.method == "POST" else stakeholder)
     if form.validate_on_submit():
@@ -243,7 +260,7 @@ def edit_stakeholder(partnership_id: int, stakeholder_id: int):
 @bp.post("/partnerships/<int:partnership_id>/stakeholders/<int:stakeholder_id>/active")
 @login_required
 def toggle_stakeholder(partnership_id: int, stakeholder_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     active = request.form.get("active") == "1"
     stakeholder_services.set_stakeholder_active(stakeholder, active)
@@ -257,7 +274,7 @@ def toggle_stakeholder(partnership_id: int, stakeholder_id: int):
 )
 @login_required
 def erase_stakeholder(partnership_id: int, stakeholder_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     if request.method == "POST":
         name = erasure.erase_stakeholder(stakeholder)
@@ -271,7 +288,7 @@ def erase_stakeholder(partnership_id: int, stakeholder_id: int):
 @bp.route("/partnerships/<int:partnership_id>/stakeholders/import", methods=["GET", "POST"])
 @login_required
 def import_stakeholders(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     form = ImportForm()
     errors: list[str] = []
     if form.validate_on_submit():
@@ -289,7 +306,7 @@ def import_stakeholders(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/stakeholders.csv")
 @login_required
 def export_stakeholders(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_STAKEHOLDERS)
     body = "\ufeff" + stakeholder_services.export_stakeholders_csv(partnership)
     return Response(
         body,
@@ -324,11 +341,11 @@ def _thresholds_page(partnership, form: ThresholdsForm | None, status: int = 200
 @bp.get("/partnerships/<int:partnership_id>/thresholds")
 @login_required
 def thresholds(partnership_id: int):
-    """The early-warning thresholds: a form for coaches, read-only for steering members and on
-    an archived partnership."""
-    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    """The early-warning thresholds: a form for coaches, read-only on an archived partnership
+    (steering members never see them: 403)."""
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_THRESHOLDS)
     form = None
-    if services.can_write(current_account(), partnership):
+    if may(current_account(), partnership, Act.CONFIGURE):
         current = threshold_services.current_thresholds(partnership)
         form = ThresholdsForm(
             data={name: row.spec.to_typed(row.value) for name, row in current.items()}
@@ -339,7 +356,7 @@ def thresholds(partnership_id: int):
 @bp.post("/partnerships/<int:partnership_id>/thresholds")
 @login_required
 def save_thresholds(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     form = ThresholdsForm()
     if form.validate_on_submit():
         try:
@@ -360,7 +377,7 @@ def save_thresholds(partnership_id: int):
 @bp.post("/partnerships/<int:partnership_id>/thresholds/restore")
 @login_required
 def restore_thresholds(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     threshold_services.restore_default_thresholds(partnership)
     flash("Thresholds restored to the scoring.md defaults.", "success")
     return redirect(url_for("partnerships.thresholds", partnership_id=partnership.id))
