@@ -82,6 +82,10 @@ class Act(enum.StrEnum):
     EDIT_LESSON = "edit_lesson"  # steering: the lessons they wrote
     EDIT_PLAYBOOK = "edit_playbook"
     PUBLISH_PLAYBACK = "publish_playback"
+    # The steering-committee brief (issue 17).
+    VIEW_BRIEFS = "view_briefs"  # its versions, their PDFs (logged) and the web page
+    ISSUE_BRIEF = "issue_brief"
+    ACKNOWLEDGE_BRIEF = "acknowledge_brief"  # steering members (the service checks the role)
 
 
 Steering = Literal["yes", "own", "no"]
@@ -130,6 +134,9 @@ RULES: dict[Act, Rule] = {
     Act.EDIT_LESSON: Rule("own"),
     Act.EDIT_PLAYBOOK: _COACH,
     Act.PUBLISH_PLAYBACK: _COACH,
+    Act.VIEW_BRIEFS: _READ,
+    Act.ISSUE_BRIEF: _COACH,
+    Act.ACKNOWLEDGE_BRIEF: Rule("yes"),
 }
 
 
