@@ -270,3 +270,28 @@ def brief_acknowledged(cycle: Cycle) -> tuple[bool, str]:
         + " and of ".join(waiting)
         + ".",
     )
+
+
+def issue_due_briefs(*, now: dt.datetime | None = None) -> list[BriefVersion]:
+    """The scheduler's optional brief build (``BRIEFS_AUTO_ISSUE``): every cycle that reached
+    Communicate without a brief gets its first version, issued by "the scheduler" and emailed
+    to its committee. A cycle whose brief cannot be built yet is left for the coach. Each
+    issue commits on its own."""
+    cycles = db.session.scalars(
+        select(Cycle)
+        .join(Partnership, Partnership.id == Cycle.partnership_id)
+        .where(
+            Cycle.stage == "communicate",
+            Partnership.is_archived.is_(False),
+            ~select(BriefVersion.id).where(BriefVersion.cycle_id == Cycle.id).exists(),
+        )
+        .order_by(Cycle.id)
+    ).all()
+    issued = []
+    for cycle in cycles:
+        try:
+            issued.append(issue_brief(cycle, None, now=now))
+        except Refused as exc:
+            db.session.rollback()
+            log.info("cycle %s: no brief issued (%s)", cycle.id, exc)
+    return issued

@@ -196,3 +196,25 @@ def test_other_partnerships_get_404_and_nothing_is_issued_without_results(app, c
     refused = client.post(brief_url(partnership, empty, "/issue"), follow_redirects=True)
     assert "no closed survey with results yet" in words(refused)
     assert db.session.scalar(select(func.count(BriefVersion.id))) == 1
+
+
+def test_the_scheduler_issues_the_brief_of_cycles_in_communicate_only_when_asked(app, runner):
+    from tests.builders.schedule import tick
+
+    coach, partnership, cycle, people = world()
+    governance.move_stage(cycle, "adapt", coach)
+    for issue in db.session.scalars(select(Issue).where(Issue.cycle_id == cycle.id)):
+        governance.record_decision(issue, "Accepted for this quarter.", coach)
+    governance.move_stage(cycle, "communicate", coach)
+    when = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+    assert "off (PARTNERSHIP_BRIEFS_AUTO_ISSUE)" in tick(runner, when).output
+    assert db.session.scalar(select(func.count(BriefVersion.id))) == 0
+
+    app.config["BRIEFS_AUTO_ISSUE"] = True
+    assert "issued 1 brief" in tick(runner, when).output
+    assert "issued 0 briefs" in tick(runner, when + dt.timedelta(minutes=5)).output
+    version = db.session.scalars(select(BriefVersion)).one()
+    assert version.issued_by_name == "Partnership Pulse" and version.as_of == when
+    assert sorted(m.to_address for m in db.session.scalars(select(OutboxMessage))) == sorted(
+        p.email for p in people.values()
+    )
