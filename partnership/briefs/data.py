@@ -329,7 +329,8 @@ def _single_items(
     out = []
     for item in data.get("items") or []:
         kind = str(item.get("kind"))
-        points, scale_min = int(item.get("points") or 5), int(item.get("scale_min") or 1)
+        points = int(item.get("points") or 5)
+        scale_min = int(item["scale_min"]) if item.get("scale_min") is not None else 1
         if kind in ("agreement", "frequency") and len(option_labels(kind)) == points:
             options = option_labels(kind, short=True)
         else:

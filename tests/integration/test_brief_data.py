@@ -198,6 +198,8 @@ def test_governance_records_and_markup_in_comments_print_literally(quarters) -> 
     assert "São Paulo heard of the change too late." in text
     assert "Meetings None recorded yet." in text
     assert "Zoë's team helps." in text
+    # the 0-10 item's answers are counted under 0 to 10
+    assert "Organization 0 1 2 3 4 5 6 7 8 9 10 n Mean (0-10)" in text
 
 
 def test_fonts_are_embedded(quarters) -> None:
