@@ -7,7 +7,7 @@ known, so they are recorded for organization A (position 1), which a coach can c
 removing and re-inviting the member. Every other membership is a coach's.
 
 Revision ID: f3c2b7a91d04
-Revises: a15c0de5e0a1
+Revises: c16e5ca1a7e0
 Create Date: 2026-12-03 14:00:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import partnership.db
 
 revision: str = "f3c2b7a91d04"
-down_revision: str | None = "a15c0de5e0a1"
+down_revision: str | None = "c16e5ca1a7e0"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,8 +14,9 @@ coaches.
 Steering members read results, trends, KPIs, cycles with their participation counts,
 governance records and briefs. They never see the stakeholder directory or its CSV, raw
 answers, API tokens, the access log, thresholds, instruments, the schedule or the outbox. They
-may record decisions, comment, add lessons, and update what is theirs: the issues assigned to
-them, the actions they own, the lessons they wrote.
+may record decisions, comment on issues and agenda items, add lessons, and update what is
+theirs: the issues assigned to them, the escalations that reached their level, the actions
+they own, the lessons they wrote.
 
 A feature adds its actions to ``Act`` and ``RULES``; views call ``authorize``, templates call
 ``may`` to offer only what will be allowed.
@@ -82,6 +83,14 @@ class Act(enum.StrEnum):
     EDIT_LESSON = "edit_lesson"  # steering: the lessons they wrote
     EDIT_PLAYBOOK = "edit_playbook"
     PUBLISH_PLAYBACK = "publish_playback"
+    # The steering committee (partnership.steering, issue 16).
+    EDIT_STEERING = "edit_steering"  # the escalation path and the trade-off priorities
+    ESCALATE_ISSUE = "escalate_issue"  # up one level by hand (steering: at their level)
+    TAG_TRADE_OFFS = "tag_trade_offs"  # what an issue trades off
+    RECORD_DECISION = "record_decision"  # a decision in the register, made or requested
+    EDIT_DECISION = "edit_decision"
+    PLAN_MEETING = "plan_meeting"  # meetings: create, agenda items and order, minutes
+    COMMENT_AGENDA = "comment_agenda"
     # The steering-committee brief (issue 17).
     VIEW_BRIEFS = "view_briefs"  # its versions, their PDFs (logged) and the web page
     ISSUE_BRIEF = "issue_brief"
@@ -134,6 +143,14 @@ RULES: dict[Act, Rule] = {
     Act.EDIT_LESSON: Rule("own"),
     Act.EDIT_PLAYBOOK: _COACH,
     Act.PUBLISH_PLAYBACK: _COACH,
+    Act.EDIT_STEERING: _COACH,
+    # "Own" for an escalation: the steering member is one of its current level's people.
+    Act.ESCALATE_ISSUE: Rule("own"),
+    Act.TAG_TRADE_OFFS: _COACH,
+    Act.RECORD_DECISION: Rule("yes"),
+    Act.EDIT_DECISION: _COACH,
+    Act.PLAN_MEETING: _COACH,
+    Act.COMMENT_AGENDA: Rule("yes"),
     Act.VIEW_BRIEFS: _READ,
     Act.ISSUE_BRIEF: _COACH,
     Act.ACKNOWLEDGE_BRIEF: Rule("yes"),

@@ -46,6 +46,7 @@ STEERING_MAY = {
     ("governance.playbook_page", "GET"),
     ("governance.playback", "GET"),
     ("governance.settings", "GET"),
+    ("steering.path", "GET"),
 }
 
 
