@@ -141,9 +141,19 @@ def read(partnership_id: int, cycle_id: int) -> str:
         since = services.previous_as_of(partnership, as_of)
         author = version.issued_by_name
     else:
-        as_of = default_as_of(cycle)
+        try:
+            as_of = default_as_of(cycle)
+        except BriefRefused as exc:
+            return render_template(
+                "briefs/unavailable.html", partnership=partnership, cycle=cycle, problem=str(exc)
+            )
         since, author = None, "Partnership Pulse"
-    brief = build_brief(cycle, as_of=as_of, previous_as_of=since, author=author)
+    try:
+        brief = build_brief(cycle, as_of=as_of, previous_as_of=since, author=author)
+    except BriefRefused as exc:
+        return render_template(
+            "briefs/unavailable.html", partnership=partnership, cycle=cycle, problem=str(exc)
+        )
     return render_template(
         "briefs/read.html",
         partnership=partnership,

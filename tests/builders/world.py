@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from partnership.briefs.models import BriefVersion
 from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.governance.models import Action, Issue, Lesson
@@ -100,7 +101,17 @@ def build_children(partnership) -> dict[str, object]:
     db.session.add_all([issue, lesson])
     db.session.flush()
     action = Action(partnership_id=partnership.id, cycle_id=cycle.id, issue_id=issue.id, title="W")
-    db.session.add(action)
+    brief = BriefVersion(
+        partnership_id=partnership.id,
+        cycle_id=cycle.id,
+        number=1,
+        as_of=utcnow(),
+        sha256="0" * 64,
+        size=8,
+        pdf=b"%PDF-1.4",
+        issued_by_name="World",
+    )
+    db.session.add_all([action, brief])
     db.session.commit()
     ids.update(
         issue_id=issue.id,
@@ -116,5 +127,6 @@ def build_children(partnership) -> dict[str, object]:
         token_id=token.id,
         kpi_id=kpi.id,
         level=1,  # a level of the escalation path (its position)
+        number=brief.number,  # a version of the cycle's brief
     )
     return ids

@@ -47,6 +47,10 @@ STEERING_MAY = {
     ("governance.playback", "GET"),
     ("governance.settings", "GET"),
     ("steering.path", "GET"),
+    ("briefs.brief", "GET"),
+    ("briefs.read", "GET"),
+    ("briefs.download", "GET"),
+    ("briefs.acknowledge", "POST"),
 }
 
 
