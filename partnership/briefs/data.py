@@ -51,7 +51,7 @@ from partnership.results.services import (
     surveys_by_lineage,
 )
 from partnership.scoring import words
-from partnership.steering import tradeoffs
+from partnership.steering import escalation, tradeoffs
 from partnership.steering.models import AgendaItem, Decision, DecisionLink, Meeting
 from partnership.surveys.models import CYCLE_STAGES, Cycle, Survey
 from partnership.timefmt import zone
@@ -534,21 +534,39 @@ def _escalations(
     partnership: Partnership,
     labels: Mapping[str, str],
     kpi_names: Mapping[str, str],
+    as_of: dt.datetime,
 ) -> Records[EscalationLine]:
-    issues = [i for i in list_issues(partnership, cycle=cycle) if i.is_escalated and i.is_firing]
-    names = _names(i.owner_user_id for i in issues)
-    return Records.of(
-        EscalationLine(
-            title=words.escalation_title(
-                "multiple_amber" if i.rule == MULTIPLE_AMBER else "repeated_red"
-            ),
-            subject=_subject_label(i, labels, kpi_names),
-            explanation=i.explanation or i.title,
-            status=i.status,
-            owner=names.get(i.owner_user_id or 0),
-        )
+    """The cycle's escalated issues (flagged by scoring, or moved up their escalation path),
+    with the level of the path they stand at, its people and its deadline as of ``as_of``."""
+    issues = list_issues(partnership, cycle=cycle)
+    standing = escalation.standings(partnership, as_of, issues=issues)
+    issues = [
+        i
         for i in issues
-    )
+        if (i.is_escalated and i.is_firing) or (i.id in standing and standing[i.id].is_escalated)
+    ]
+    names = _names(i.owner_user_id for i in issues)
+    tz = partnership.timezone
+    lines = []
+    for i in issues:
+        at = standing.get(i.id)
+        lines.append(
+            EscalationLine(
+                title=words.escalation_title(
+                    "multiple_amber" if i.rule == MULTIPLE_AMBER else "repeated_red"
+                )
+                if i.is_escalated
+                else i.title,
+                subject=_subject_label(i, labels, kpi_names),
+                explanation=i.explanation or i.title,
+                status=i.status,
+                level=at.level.name if at is not None else None,
+                owner=names.get(i.owner_user_id or 0),
+                deadline=_local_day(at.deadline, tz) if at is not None else None,
+                overdue=at.is_overdue if at is not None else False,
+            )
+        )
+    return Records.of(lines)
 
 
 def _period(
@@ -672,6 +690,9 @@ def _decisions(
             )
         )
     names = _names(i.decided_by_id for i in on_issues)
+    # one decision recorded on several issues (the same words, day and person) is one line
+    # that names them all
+    grouped: dict[tuple[dt.date, str, tuple[str, ...]], list[str]] = {}
     for i in on_issues:
         if (
             i.decided_at is None
@@ -679,13 +700,15 @@ def _decisions(
             or (previous_as_of is not None and i.decided_at <= previous_as_of)
         ):
             continue
+        key = (
+            _local_day(i.decided_at, tz) or as_of.date(),
+            i.decision,
+            (names[i.decided_by_id],) if i.decided_by_id in names else (),
+        )
+        grouped.setdefault(key, []).append(i.title)
+    for (day, decision, by), titles in grouped.items():
         lines.append(
-            DecisionLine(
-                decided_on=_local_day(i.decided_at, tz) or as_of.date(),
-                decision=i.decision,
-                decided_by=(names[i.decided_by_id],) if i.decided_by_id in names else (),
-                linked=(i.title,),
-            )
+            DecisionLine(decided_on=day, decision=decision, decided_by=by, linked=tuple(titles))
         )
     lines.sort(key=lambda line: line.decided_on)  # stable: the register first on one day
     return Records.of(lines)
@@ -850,7 +873,7 @@ def build_brief(
         kpis=_kpis(data, orgs, signals),
         stages=_stages(cycle, partnership, as_of),
         actions=_action_lines(actions, partnership, orgs_by_id, as_of),
-        escalations=_escalations(cycle, partnership, labels, kpi_names),
+        escalations=_escalations(cycle, partnership, labels, kpi_names, as_of),
         meetings=_meetings(partnership, period),
         decisions=_decisions(partnership, as_of, previous_as_of, period),
         lessons=_lessons(cycle, partnership, labels),

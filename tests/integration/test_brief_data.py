@@ -352,7 +352,17 @@ def test_meetings_and_the_decisions_register_since_the_last_brief(quarters) -> N
             )
         )
     db.session.commit()
+    # one decision recorded on two issues reads as one line naming both
+    coach = make_user(name="Rita Conceição")
+    issues = db.session.scalars(
+        select(Issue).where(Issue.cycle_id == cycle.id).order_by(Issue.id)
+    ).all()[:2]
+    for issue in issues:
+        services.record_decision(issue, "Accepted for this quarter.", coach, now=QUARTERS[2][1])
     brief = build_brief(cycle, as_of=default_as_of(cycle), previous_as_of=QUARTERS[1][1])
+    [accepted] = [d for d in brief.decisions if d.decision == "Accepted for this quarter."]
+    assert accepted.linked == tuple(i.title for i in issues)
+    assert accepted.decided_by == ("Rita Conceição",)
     assert [m.title for m in brief.meetings] == ["Quarterly steering committee, Łódź"]
     assert (brief.meetings.items[0].items_discussed, brief.meetings.items[0].decisions_made) == (
         1,
