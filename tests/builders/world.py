@@ -16,6 +16,7 @@ from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.kpis.models import Kpi, KpiValue
 from partnership.partnerships.models import Stakeholder
 from partnership.results.models import ApiToken, Snapshot
+from partnership.steering.models import AgendaItem, Decision, Meeting
 from partnership.surveys.models import (
     Answer,
     Comment,
@@ -101,6 +102,7 @@ def build_children(partnership) -> dict[str, object]:
     db.session.add_all([issue, lesson])
     db.session.flush()
     action = Action(partnership_id=partnership.id, cycle_id=cycle.id, issue_id=issue.id, title="W")
+    meeting = Meeting(partnership_id=partnership.id, title="World meeting", held_on=dt.date.today())
     brief = BriefVersion(
         partnership_id=partnership.id,
         cycle_id=cycle.id,
@@ -111,7 +113,13 @@ def build_children(partnership) -> dict[str, object]:
         pdf=b"%PDF-1.4",
         issued_by_name="World",
     )
-    db.session.add_all([action, brief])
+    db.session.add_all([action, meeting, brief])
+    db.session.flush()
+    agenda_item = AgendaItem(
+        partnership_id=partnership.id, meeting_id=meeting.id, position=1, kind="added", title="W"
+    )
+    decision = Decision(partnership_id=partnership.id, title="World decision", status="requested")
+    db.session.add_all([agenda_item, decision])
     db.session.commit()
     ids.update(
         issue_id=issue.id,
@@ -127,6 +135,9 @@ def build_children(partnership) -> dict[str, object]:
         token_id=token.id,
         kpi_id=kpi.id,
         level=1,  # a level of the escalation path (its position)
+        meeting_id=meeting.id,
+        agenda_item_id=agenda_item.id,
+        decision_id=decision.id,
         number=brief.number,  # a version of the cycle's brief
     )
     return ids
