@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/submit.py
 	$(PY) benchmarks/scoring.py
 	$(PY) benchmarks/outbox_window.py
+	$(PY) benchmarks/results_page.py
 	$(PY) benchmarks/brief.py
 
 clean:
