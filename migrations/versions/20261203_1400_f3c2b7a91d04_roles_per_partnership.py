@@ -7,7 +7,7 @@ known, so they are recorded for organization A (position 1), which a coach can c
 removing and re-inviting the member. Every other membership is a coach's.
 
 Revision ID: f3c2b7a91d04
-Revises: c16e5ca1a7e0
+Revises: 8d2b6f4a1c37
 Create Date: 2026-12-03 14:00:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import partnership.db
 
 revision: str = "f3c2b7a91d04"
-down_revision: str | None = "c16e5ca1a7e0"
+down_revision: str | None = "8d2b6f4a1c37"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
