@@ -78,6 +78,26 @@ def create_user(email: str, name: str, password: str, *, is_admin: bool = False)
     return user
 
 
+#: The password hash of an invited account that has not chosen its password: it matches no
+#: password (not an argon2 hash), so nobody logs in until the invitation's link is used.
+NO_PASSWORD = ""
+
+
+def has_password(user: User) -> bool:
+    """Whether the account has chosen a password (an invited one has not yet)."""
+    return user.password_hash != NO_PASSWORD
+
+
+def create_invited_user(email: str, name: str) -> User:
+    """An account without a password, for a person invited by email (flush only): they choose
+    the password through the invitation's one-time link."""
+    user = User(email=normalise_email(email), name=name.strip(), password_hash=NO_PASSWORD)
+    db.session.add(user)
+    db.session.flush()
+    log.info("account invited id=%s", user.id)
+    return user
+
+
 def load_user(session_id: str) -> User | None:
     """Flask-Login loader: the cookie holds "<id>:<session_version>"."""
     try:

@@ -66,7 +66,7 @@ class Act(enum.StrEnum):
     #                          thresholds, the schedule, re-scoring, hiding comments
     ARCHIVE = "archive"  # archive or restore (allowed on an archived partnership)
     MANAGE_STEERING = "manage_steering"  # invite, re-invite and remove steering members
-    ADD_COACH = "add_coach"  # admins only
+    ADD_COACH = "add_coach"  # add or remove a coach: admins only
     # Governance records (issue 11).
     VIEW_GOVERNANCE = "view_governance"  # cycle stages, issues, actions, lessons, playbook
     MOVE_STAGE = "move_stage"

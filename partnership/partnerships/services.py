@@ -51,13 +51,17 @@ def timezones() -> list[str]:
 # --- access -------------------------------------------------------------------------------
 
 
-def visible_partnerships(user: User, *, archived: bool = False) -> list[Partnership]:
+def visible_partnerships(
+    user: User, *, archived: bool = False, role: str | None = None
+) -> list[Partnership]:
+    """The partnerships the user is a member of (with `role`: only as that role; an admin:
+    all of them), by name."""
     stmt = (
         select(Partnership).where(Partnership.is_archived.is_(archived)).order_by(Partnership.name)
     )
     if not user.is_admin:
         stmt = stmt.join(Membership, Membership.partnership_id == Partnership.id).where(
-            Membership.user_id == user.id
+            Membership.user_id == user.id, *([Membership.role == role] if role else [])
         )
     return list(db.session.scalars(stmt))
 
@@ -173,13 +177,3 @@ def add_coach(partnership: Partnership, email: str) -> User:
     )
     db.session.commit()
     return user
-
-
-def members(partnership: Partnership) -> list[tuple[User, Membership]]:
-    rows = db.session.execute(
-        select(User, Membership)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.partnership_id == partnership.id)
-        .order_by(User.name)
-    ).all()
-    return [(u, m) for u, m in rows]

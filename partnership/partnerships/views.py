@@ -1,25 +1,37 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
 
 from partnership.accounts.session import current_account
 from partnership.forms import attach_error, choices
 from partnership.governance import views as governance_views
-from partnership.partnerships import access, services
+from partnership.partnerships import access, committee, services
 from partnership.partnerships import stakeholders as stakeholder_services
 from partnership.partnerships import thresholds as threshold_services
 from partnership.partnerships.access import Act, authorize, may
 from partnership.partnerships.forms import (
     CoachForm,
     ImportForm,
+    InviteForm,
     PartnershipForm,
     StakeholderForm,
     ThresholdsForm,
     parse_functions,
 )
-from partnership.partnerships.models import DEFAULT_FUNCTIONS, Stakeholder
+from partnership.partnerships.models import DEFAULT_FUNCTIONS, Membership, Partnership, Stakeholder
 from partnership.surveys import erasure
+from partnership.timefmt import short_when
 
 bp = Blueprint("partnerships", __name__)
 
@@ -99,7 +111,7 @@ def show(partnership_id: int):
         "partnerships/show.html",
         partnership=partnership,
         counts=counts,
-        members=services.members(partnership),
+        members=committee.members(partnership),
         threshold_overrides=sum(
             row.is_override for row in threshold_services.current_thresholds(partnership).values()
         ),
@@ -151,6 +163,8 @@ def archive(partnership_id: int):
 @bp.route("/partnerships/<int:partnership_id>/coaches", methods=["GET", "POST"])
 @login_required
 def coaches(partnership_id: int):
+    """The members page: coaches and the steering committee per organization with their last
+    login, the invite form; an admin adds a coach here (POST)."""
     partnership = authorize(
         current_account(),
         partnership_id,
@@ -165,12 +179,91 @@ def coaches(partnership_id: int):
         else:
             flash(f"{user.name} now has access to this partnership.", "success")
             return redirect(url_for("partnerships.coaches", partnership_id=partnership.id))
+    return _members_page(partnership, form, _invite_form(partnership, formdata=None))
+
+
+def _invite_form(partnership: Partnership, **kw: object) -> InviteForm:
+    form = InviteForm(**kw)
+    form.organization.choices = choices((o.letter, o.name) for o in partnership.organizations)
+    return form
+
+
+def _members_page(partnership: Partnership, form: CoachForm, invite_form: InviteForm):
+    everyone = committee.members(partnership)
     return render_template(
         "partnerships/coaches.html",
         partnership=partnership,
         form=form,
-        members=services.members(partnership),
-    ), (400 if form.errors else 200)
+        invite_form=invite_form,
+        coaches=[m for m in everyone if m.role == access.COACH],
+        committees=committee.committees(partnership),
+        invite_days=committee.INVITE_DAYS,
+        when=lambda value: short_when(value, partnership.timezone),
+    ), (400 if form.errors or invite_form.errors else 200)
+
+
+@bp.post("/partnerships/<int:partnership_id>/committee")
+@login_required
+def invite_member(partnership_id: int):
+    """A coach invites a steering member (name, email, organization)."""
+    partnership = authorize(current_account(), partnership_id, Act.MANAGE_STEERING)
+    form = _invite_form(partnership)
+    if form.validate_on_submit():
+        try:
+            user, created = committee.invite_steering(
+                partnership,
+                name=form.name.data or "",
+                email=form.email.data or "",
+                organization=form.organization.data or "",
+                base_url=current_app.config["BASE_URL"],
+            )
+        except committee.CommitteeError as exc:
+            attach_error(form, str(exc), exc.field)
+        else:
+            flash(
+                f"{user.name} is invited: an email with a link to choose a password is on its way."
+                if created
+                else f"{user.name} has an account already: added to the committee and told by email.",
+                "success",
+            )
+            return redirect(url_for("partnerships.coaches", partnership_id=partnership.id))
+    return _members_page(partnership, CoachForm(formdata=None), form)
+
+
+def _managed_member(partnership_id: int, member_id: int) -> tuple[Partnership, Membership]:
+    """The partnership and the membership the signed-in user may manage: steering members
+    are their coaches', coaches the admins'."""
+    partnership = authorize(current_account(), partnership_id, Act.MANAGE_STEERING)
+    membership = committee.membership(partnership, member_id)
+    if membership.role == access.COACH:
+        authorize(current_account(), partnership_id, Act.ADD_COACH)
+    return partnership, membership
+
+
+@bp.post("/partnerships/<int:partnership_id>/members/<int:member_id>/remove")
+@login_required
+def remove_member(partnership_id: int, member_id: int):
+    partnership, _ = _managed_member(partnership_id, member_id)
+    try:
+        user = committee.remove_member(partnership, member_id)
+    except committee.CommitteeError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"{user.name} is no longer a member of this partnership.", "success")
+    return redirect(url_for("partnerships.coaches", partnership_id=partnership.id))
+
+
+@bp.post("/partnerships/<int:partnership_id>/members/<int:member_id>/reinvite")
+@login_required
+def reinvite_member(partnership_id: int, member_id: int):
+    partnership, _ = _managed_member(partnership_id, member_id)
+    try:
+        user = committee.reinvite(partnership, member_id, current_app.config["BASE_URL"])
+    except committee.CommitteeError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"A new invitation to {user.email} is on its way.", "success")
+    return redirect(url_for("partnerships.coaches", partnership_id=partnership.id))
 
 
 # --- stakeholders -------------------------------------------------------------------------

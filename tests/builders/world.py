@@ -140,4 +140,10 @@ def build_children(partnership) -> dict[str, object]:
         decision_id=decision.id,
         number=brief.number,  # a version of the cycle's brief
     )
+    from tests.builders.basics import make_user, steering_membership
+
+    member = make_user(name="World steering member")
+    db.session.add(steering_membership(partnership, member))
+    db.session.commit()
+    ids["member_id"] = member.id
     return ids

@@ -262,7 +262,7 @@ def test_roles_move_from_the_account_to_the_membership(empty_db):
     partnership it belonged to; an admin stays an admin; a coach's membership stays a coach's.
     Downgrading gives the accounts their global roles back."""
     cfg = alembic_config(empty_db)
-    command.upgrade(cfg, "c16e5ca1a7e0")
+    command.upgrade(cfg, "8d2b6f4a1c37")
     engine = create_engine(normalise_url(empty_db))
     with engine.begin() as conn:
         for uid, role in ((1, "coach"), (2, "steering"), (3, "admin")):
@@ -295,7 +295,7 @@ def test_roles_move_from_the_account_to_the_membership(empty_db):
         admins = conn.execute(text("SELECT id FROM users WHERE is_admin ORDER BY id")).all()
     assert [tuple(r) for r in rows] == [(1, "coach", None), (2, "steering", 1)]
     assert [a[0] for a in admins] == [3]
-    command.downgrade(cfg, "c16e5ca1a7e0")
+    command.downgrade(cfg, "8d2b6f4a1c37")
     with engine.connect() as conn:
         roles = conn.execute(text("SELECT id, role FROM users ORDER BY id")).all()
     engine.dispose()

@@ -8,7 +8,7 @@ removing and re-inviting the member. Every other membership is a coach's.
 
 Revision ID: f3c2b7a91d04
 Revises: 8d2b6f4a1c37
-Create Date: 2026-12-03 14:00:00.000000
+Create Date: 2026-12-03 14:20:00.000000
 """
 
 from collections.abc import Sequence
