@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/scoring.py
 	$(PY) benchmarks/outbox_window.py
 	$(PY) benchmarks/results_page.py
+	$(PY) benchmarks/brief.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -73,6 +73,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from partnership.accounts.views import bp as accounts_bp
+    from partnership.briefs.views import bp as briefs_bp
     from partnership.governance.views import bp as governance_bp
     from partnership.governance.views import public_bp as playback_bp
     from partnership.instruments.views import bp as instruments_bp
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         jobs_bp,
         outbox_bp,
+        briefs_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -111,6 +113,7 @@ def register_email_kinds() -> None:
     (partnership.outbox.services.renders). A domain that sends a new kind of email imports
     its renderers here."""
     import partnership.accounts.emails  # noqa: F401 - account.password_reset
+    import partnership.briefs.emails  # noqa: F401 - briefs.issued
     import partnership.governance.emails  # noqa: F401 - governance.playback, .action_overdue
     import partnership.steering.emails  # noqa: F401 - steering.escalated
     import partnership.surveys.emails  # noqa: F401 - survey.invitation, .reminder, .test_invitation
@@ -119,6 +122,7 @@ def register_email_kinds() -> None:
 def register_snapshot_hooks() -> None:
     """What other domains do inside the close and re-score use cases, in their transaction
     (partnership.results.services.on_snapshot)."""
+    import partnership.briefs.services  # noqa: F401 - the brief's acknowledgements feed the Learn guard
     import partnership.governance.issues  # noqa: F401 - issues from red signals and escalations
 
 

@@ -40,6 +40,9 @@ def defaults(instance_path: str) -> dict[str, object]:
         # Seconds between runs of a job, by job name, overriding partnership.jobs.registry
         # (e.g. PARTNERSHIP_JOBS_EVERY='{"deliver_outbox": 5}').
         "JOBS_EVERY": {},
+        # The scheduler issues (and emails) the brief of each cycle that reaches Communicate
+        # without one (PARTNERSHIP_BRIEFS_AUTO_ISSUE=true); off: coaches issue it.
+        "BRIEFS_AUTO_ISSUE": False,
         # Password-reset emails per account (and per typed address) per hour.
         "PASSWORD_RESETS_PER_HOUR": 3,
         # Login throttling: after this many failures, each further attempt waits longer.

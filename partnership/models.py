@@ -1,6 +1,7 @@
 """Every model module, imported so the metadata is complete (Alembic and tests use this)."""
 
 from partnership.accounts import models as accounts_models  # noqa: F401
+from partnership.briefs import models as briefs_models  # noqa: F401
 from partnership.db import Base
 from partnership.governance import models as governance_models  # noqa: F401
 from partnership.instruments import models as instruments_models  # noqa: F401

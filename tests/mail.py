@@ -21,6 +21,8 @@ class Delivered:
     text: str
     html: str
     message_id: str
+    #: (file name, content type, bytes) of each attachment
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
     @property
     def token(self) -> str:
@@ -53,6 +55,10 @@ def deliver(app, *, now: dt.datetime | None = None) -> list[Delivered]:
                 text=text,
                 html=html,
                 message_id=str(message["Message-ID"]),
+                attachments=tuple(
+                    (str(a.get_filename()), a.get_content_type(), a.get_content())
+                    for a in message.iter_attachments()
+                ),
             )
         )
     return out

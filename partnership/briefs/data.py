@@ -12,9 +12,9 @@ precision for the one formatter.
 judged at it, never at the clock, so the same records and the same ``as_of`` give the same
 brief (and the same bytes).
 
-Meetings are not recorded by the product yet: that section says "None recorded yet." until the
-meetings capability fills ``meetings``. Decisions are the committee's recorded decisions on
-issues.
+Meetings and the decisions register come from ``partnership.steering``; a partnership that
+never recorded any gets "None recorded yet." in those sections. Decisions also include the
+committee's decisions recorded on issues.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from partnership.accounts.models import User
 from partnership.errors import Refused
@@ -51,6 +51,8 @@ from partnership.results.services import (
     surveys_by_lineage,
 )
 from partnership.scoring import words
+from partnership.steering import escalation, tradeoffs
+from partnership.steering.models import AgendaItem, Decision, DecisionLink, Meeting
 from partnership.surveys.models import CYCLE_STAGES, Cycle, Survey
 from partnership.timefmt import zone
 
@@ -329,7 +331,8 @@ def _single_items(
     out = []
     for item in data.get("items") or []:
         kind = str(item.get("kind"))
-        points, scale_min = int(item.get("points") or 5), int(item.get("scale_min") or 1)
+        points = int(item.get("points") or 5)
+        scale_min = int(item["scale_min"]) if item.get("scale_min") is not None else 1
         if kind in ("agreement", "frequency") and len(option_labels(kind)) == points:
             options = option_labels(kind, short=True)
         else:
@@ -531,55 +534,203 @@ def _escalations(
     partnership: Partnership,
     labels: Mapping[str, str],
     kpi_names: Mapping[str, str],
+    as_of: dt.datetime,
 ) -> Records[EscalationLine]:
-    issues = [i for i in list_issues(partnership, cycle=cycle) if i.is_escalated and i.is_firing]
-    names = _names(i.owner_user_id for i in issues)
-    return Records.of(
-        EscalationLine(
-            title=words.escalation_title(
-                "multiple_amber" if i.rule == MULTIPLE_AMBER else "repeated_red"
-            ),
-            subject=_subject_label(i, labels, kpi_names),
-            explanation=i.explanation or i.title,
-            status=i.status,
-            owner=names.get(i.owner_user_id or 0),
-        )
+    """The cycle's escalated issues (flagged by scoring, or moved up their escalation path),
+    with the level of the path they stand at, its people and its deadline as of ``as_of``."""
+    issues = list_issues(partnership, cycle=cycle)
+    standing = escalation.standings(partnership, as_of, issues=issues)
+    issues = [
+        i
         for i in issues
+        if (i.is_escalated and i.is_firing) or (i.id in standing and standing[i.id].is_escalated)
+    ]
+    names = _names(i.owner_user_id for i in issues)
+    tz = partnership.timezone
+    lines = []
+    for i in issues:
+        at = standing.get(i.id)
+        lines.append(
+            EscalationLine(
+                title=words.escalation_title(
+                    "multiple_amber" if i.rule == MULTIPLE_AMBER else "repeated_red"
+                )
+                if i.is_escalated
+                else i.title,
+                subject=_subject_label(i, labels, kpi_names),
+                explanation=i.explanation or i.title,
+                status=i.status,
+                level=at.level.name if at is not None else None,
+                owner=names.get(i.owner_user_id or 0),
+                deadline=_local_day(at.deadline, tz) if at is not None else None,
+                overdue=at.is_overdue if at is not None else False,
+            )
+        )
+    return Records.of(lines)
+
+
+def _period(
+    partnership: Partnership, as_of: dt.datetime, previous_as_of: dt.datetime | None
+) -> tuple[dt.date | None, dt.date]:
+    """The days since the last brief (exclusive) up to this one's (inclusive), locally."""
+    tz = partnership.timezone
+    start = _local_day(previous_as_of, tz)
+    end = _local_day(as_of, tz)
+    assert end is not None
+    return start, end
+
+
+def _in_period(day: dt.date, period: tuple[dt.date | None, dt.date]) -> bool:
+    start, end = period
+    return day <= end and (start is None or day > start)
+
+
+def _meetings(
+    partnership: Partnership, period: tuple[dt.date | None, dt.date]
+) -> Records[MeetingLine]:
+    """The committee's meetings since the last brief, with the items they discussed and the
+    decisions made in them (the register of ``partnership.steering``)."""
+    rows = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.partnership_id == partnership.id)
+        .order_by(Meeting.held_on, Meeting.id)
+    ).all()
+    if not rows:
+        return Records.none_yet()
+    chosen = [m for m in rows if _in_period(m.held_on, period)]
+    ids = [m.id for m in chosen]
+    discussed: dict[int, int] = {}
+    made: dict[int, int] = {}
+    if ids:
+        discussed = dict(
+            db.session.execute(
+                select(AgendaItem.meeting_id, func.count(AgendaItem.id))
+                .where(AgendaItem.meeting_id.in_(ids), AgendaItem.is_discussed.is_(True))
+                .group_by(AgendaItem.meeting_id)
+            ).all()
+        )
+        made = {
+            int(meeting_id): int(count)
+            for meeting_id, count in db.session.execute(
+                select(Decision.meeting_id, func.count(Decision.id))
+                .where(Decision.meeting_id.in_(ids), Decision.status == "made")
+                .group_by(Decision.meeting_id)
+            )
+            if meeting_id is not None
+        }
+    return Records.of(
+        MeetingLine(
+            held_on=m.held_on,
+            title=m.title,
+            attendees=tuple(str(a.get("name") or "") for a in m.attendees or () if a.get("name")),
+            items_discussed=discussed.get(m.id, 0),
+            decisions_made=made.get(m.id, 0),
+        )
+        for m in chosen
     )
 
 
-def _decisions(
-    partnership: Partnership, as_of: dt.datetime, previous_as_of: dt.datetime | None
-) -> Records[DecisionLine]:
-    """The committee's decisions recorded on issues, since the last brief (up to ``as_of``)."""
+def _register(partnership: Partnership, status: str) -> list[tuple[Decision, list[str], list[str]]]:
+    """The register's decisions of a status, each with the titles it links to and the names
+    of what it trades off."""
     rows = db.session.scalars(
+        select(Decision)
+        .where(Decision.partnership_id == partnership.id, Decision.status == status)
+        .order_by(Decision.decided_on, Decision.created_at, Decision.id)
+    ).all()
+    if not rows:
+        return []
+    ids = [d.id for d in rows]
+    linked: dict[int, list[str]] = {}
+    for decision_id, issue_title, action_title in db.session.execute(
+        select(DecisionLink.decision_id, Issue.title, Action.title)
+        .outerjoin(Issue, Issue.id == DecisionLink.issue_id)
+        .outerjoin(Action, Action.id == DecisionLink.action_id)
+        .where(DecisionLink.decision_id.in_(ids))
+        .order_by(DecisionLink.id)
+    ):
+        title = issue_title or action_title
+        if title:
+            linked.setdefault(decision_id, []).append(title)
+    ranked = tradeoffs.priorities(partnership)
+    tags = tradeoffs.tags_of_decisions(ids)
+    return [(d, linked.get(d.id, []), tradeoffs.names_of(tags.get(d.id, []), ranked)) for d in rows]
+
+
+def _decisions(
+    partnership: Partnership,
+    as_of: dt.datetime,
+    previous_as_of: dt.datetime | None,
+    period: tuple[dt.date | None, dt.date],
+) -> Records[DecisionLine]:
+    """The committee's decisions since the last brief: the decisions register's (made), and
+    the decisions recorded on issues (up to ``as_of``), oldest first."""
+    register = _register(partnership, "made")
+    on_issues = db.session.scalars(
         select(Issue)
         .where(Issue.partnership_id == partnership.id, Issue.decided_at.is_not(None))
         .order_by(Issue.decided_at, Issue.id)
     ).all()
-    if not rows:
+    if not register and not on_issues:
         return Records.none_yet()
-    names = _names(i.decided_by_id for i in rows)
     tz = partnership.timezone
-    return Records.of(
-        DecisionLine(
-            decided_on=_local_day(i.decided_at, tz) or as_of.date(),
-            decision=i.decision,
-            decided_by=(names[i.decided_by_id],) if i.decided_by_id in names else (),
-            linked=(i.title,),
+    lines: list[DecisionLine] = []
+    for d, linked, trades in register:
+        day = d.decided_on or _local_day(d.created_at, tz)
+        if day is None or not _in_period(day, period):
+            continue
+        lines.append(
+            DecisionLine(
+                decided_on=day,
+                decision=d.title,
+                rationale=d.rationale,
+                decided_by=tuple(str(p.get("name")) for p in d.deciders or () if p.get("name")),
+                trades_off=", ".join(trades) or None,
+                linked=tuple(linked),
+            )
         )
-        for i in rows
-        if i.decided_at is not None
-        and i.decided_at <= as_of
-        and (previous_as_of is None or i.decided_at > previous_as_of)
-    )
+    names = _names(i.decided_by_id for i in on_issues)
+    # one decision recorded on several issues (the same words, day and person) is one line
+    # that names them all
+    grouped: dict[tuple[dt.date, str, tuple[str, ...]], list[str]] = {}
+    for i in on_issues:
+        if (
+            i.decided_at is None
+            or i.decided_at > as_of
+            or (previous_as_of is not None and i.decided_at <= previous_as_of)
+        ):
+            continue
+        key = (
+            _local_day(i.decided_at, tz) or as_of.date(),
+            i.decision,
+            (names[i.decided_by_id],) if i.decided_by_id in names else (),
+        )
+        grouped.setdefault(key, []).append(i.title)
+    for (day, decision, by), titles in grouped.items():
+        lines.append(
+            DecisionLine(decided_on=day, decision=decision, decided_by=by, linked=tuple(titles))
+        )
+    lines.sort(key=lambda line: line.decided_on)  # stable: the register first on one day
+    return Records.of(lines)
 
 
-def _decisions_requested(cycle: Cycle) -> Records[DecisionRequest]:
-    """Red issues still firing that have neither an action nor a decision: what the
-    committee is asked to decide (the Communicate guard waits for them)."""
+def _decisions_requested(cycle: Cycle, partnership: Partnership) -> Records[DecisionRequest]:
+    """What the committee is asked to decide: the register's requested decisions, then the
+    red issues still firing that have neither an action nor a decision (the Communicate
+    guard waits for them)."""
+    names = _names(d.created_by_id for d, _, _ in _register(partnership, "requested"))
+    requested = [
+        DecisionRequest(
+            d.title,
+            d.rationale,
+            requested_by=names.get(d.created_by_id or 0),
+            trades_off=", ".join(trades) or None,
+        )
+        for d, _, trades in _register(partnership, "requested")
+    ]
     return Records.of(
-        DecisionRequest(i.title, i.explanation) for i in stages.unhandled_red_issues(cycle)
+        requested
+        + [DecisionRequest(i.title, i.explanation) for i in stages.unhandled_red_issues(cycle)]
     )
 
 
@@ -699,9 +850,10 @@ def build_brief(
             )
             for o in ORGS
         ),
-        decisions_requested=_decisions_requested(cycle),
+        decisions_requested=_decisions_requested(cycle, partnership),
     )
     actions = _actions(cycle, partnership, as_of, previous_as_of)
+    period = _period(partnership, as_of, previous_as_of)
     settings = data.get("settings") or {}
     return Brief(
         cover=Cover(
@@ -721,9 +873,9 @@ def build_brief(
         kpis=_kpis(data, orgs, signals),
         stages=_stages(cycle, partnership, as_of),
         actions=_action_lines(actions, partnership, orgs_by_id, as_of),
-        escalations=_escalations(cycle, partnership, labels, kpi_names),
-        meetings=Records[MeetingLine].none_yet(),
-        decisions=_decisions(partnership, as_of, previous_as_of),
+        escalations=_escalations(cycle, partnership, labels, kpi_names, as_of),
+        meetings=_meetings(partnership, period),
+        decisions=_decisions(partnership, as_of, previous_as_of, period),
         lessons=_lessons(cycle, partnership, labels),
         appendix=Appendix(
             _single_items(data, item_texts(main), orgs),

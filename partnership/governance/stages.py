@@ -9,8 +9,8 @@ unless its guard holds:
 - to **communicate**: every red issue of the cycle that still fires and is open or in
   progress has an action (not dropped) or a recorded decision;
 - to **learn**: the cycle's brief was issued and both organizations acknowledged it
-  (``brief_acknowledged``, which the briefs feature fills in), or a coach's note: until briefs
-  exist, how the results were communicated; afterwards, an override with its reason;
+  (``brief_acknowledged``, which the briefs feature answers), or a coach's note saying how
+  the results were communicated, or why the cycle moves on without it (an override);
 - to **done**: at least one lesson of the cycle, or an explicit "no lessons" note.
 
 Each stage has target days (partnership setting ``stage_days``, defaults below), counted in the
@@ -22,6 +22,7 @@ deadline; done is never overdue.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -119,13 +120,25 @@ class Guard:
         return self.ok or (self.note_required and bool(note.strip()))
 
 
-def brief_acknowledged(cycle: Cycle) -> tuple[bool, str]:
-    """Whether the cycle's brief was issued and both organizations acknowledged it, and if not
-    what is missing, in words.
+#: Whether a cycle's brief was issued and acknowledged: (done, what is missing in words).
+BriefCheck = Callable[[Cycle], tuple[bool, str]]
+_brief_checks: list[BriefCheck] = []
 
-    The hook the briefs feature (issue 17) satisfies: make it return (True, "") once the
-    cycle's brief is issued and acknowledged by a steering member of each organization. Until
-    then there is no brief to acknowledge, and the move to learn takes a coach's note."""
+
+def acknowledges_briefs(check: BriefCheck) -> BriefCheck:
+    """Register the briefs feature's check (``partnership.briefs.services``, above this
+    package, registered by the app factory); idempotent, usable as a decorator."""
+    if check not in _brief_checks:
+        _brief_checks.append(check)
+    return check
+
+
+def brief_acknowledged(cycle: Cycle) -> tuple[bool, str]:
+    """Whether the cycle's brief was issued and a steering member of each organization
+    acknowledged its latest version, and if not what is missing, in words (the briefs
+    feature answers; without it, nothing was ever issued)."""
+    for check in _brief_checks:
+        return check(cycle)
     return False, "No brief has been issued and acknowledged by both organizations."
 
 
@@ -205,8 +218,8 @@ def guard(cycle: Cycle, to: str | None = None) -> Guard:
         return Guard(
             to,
             (why,),
-            note="Until briefs exist: how the results were communicated to both organizations, "
-            "or why the cycle moves on without it (override).",
+            note="How the results were communicated to both organizations, or why the cycle "
+            "moves on without an acknowledged brief (override).",
             note_required=True,
         )
     if to == "done":

@@ -153,6 +153,16 @@ def escalate_issues(ctx: JobContext) -> str:
     return f"escalated {_plural(done.moved, 'issue')}, {_plural(done.emails, 'email')} queued"
 
 
+def issue_briefs(ctx: JobContext) -> str:
+    """Optional (``PARTNERSHIP_BRIEFS_AUTO_ISSUE``): cycles that reached Communicate without
+    a brief get version 1, emailed to their steering committee in the same pass."""
+    if not ctx.config.get("BRIEFS_AUTO_ISSUE"):
+        return "off (PARTNERSHIP_BRIEFS_AUTO_ISSUE)"
+    from partnership.briefs.services import issue_due_briefs
+
+    return f"issued {_plural(len(issue_due_briefs(now=ctx.now)), 'brief')}"
+
+
 def deliver_outbox(ctx: JobContext) -> str:
     """Due emails: rendered and sent, retried with backoff, failed after the last try."""
     counts = outbox.send_pending(ctx.config, clock=ctx.clock)
@@ -178,7 +188,12 @@ JOBS: tuple[Job, ...] = (
     Job("escalate_issues", "Move overdue escalations up their path", escalate_issues, every=300),
     Job("advance_cycles", "Move cycles whose surveys closed to Adapt", advance_cycles, every=300),
     Job("flag_overdue", "Flag overdue stages and actions", flag_overdue, every=300),
-    # Job("build_briefs", "Build the brief of cycles whose surveys closed", build_briefs, every=300),
+    Job(
+        "issue_briefs",
+        "Issue the brief of cycles in Communicate (optional)",
+        issue_briefs,
+        every=300,
+    ),
     Job(
         "create_next_cycles",
         "Create next quarter's cycle (cadence)",

@@ -91,6 +91,10 @@ class Act(enum.StrEnum):
     EDIT_DECISION = "edit_decision"
     PLAN_MEETING = "plan_meeting"  # meetings: create, agenda items and order, minutes
     COMMENT_AGENDA = "comment_agenda"
+    # The steering-committee brief (issue 17).
+    VIEW_BRIEFS = "view_briefs"  # its versions, their PDFs (logged) and the web page
+    ISSUE_BRIEF = "issue_brief"
+    ACKNOWLEDGE_BRIEF = "acknowledge_brief"  # steering members (the service checks the role)
 
 
 Steering = Literal["yes", "own", "no"]
@@ -147,6 +151,9 @@ RULES: dict[Act, Rule] = {
     Act.EDIT_DECISION: _COACH,
     Act.PLAN_MEETING: _COACH,
     Act.COMMENT_AGENDA: Rule("yes"),
+    Act.VIEW_BRIEFS: _READ,
+    Act.ISSUE_BRIEF: _COACH,
+    Act.ACKNOWLEDGE_BRIEF: Rule("yes"),
 }
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import login_required
 
 from partnership.accounts.session import current_account
+from partnership.briefs import views as brief_views
 from partnership.db import utcnow
 from partnership.errors import Refused
 from partnership.forms import attach_error, choices
@@ -124,6 +125,7 @@ def cycle(partnership_id: int, cycle_id: int):
         cycle=cycle,
         surveys=rows,
         **governance_views.cycle_panel(partnership, cycle),
+        **brief_views.cycle_panel(partnership, cycle),
     )
 
 

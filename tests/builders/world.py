@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from partnership.briefs.models import BriefVersion
 from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.governance.models import Action, Issue, Lesson
@@ -102,7 +103,17 @@ def build_children(partnership) -> dict[str, object]:
     db.session.flush()
     action = Action(partnership_id=partnership.id, cycle_id=cycle.id, issue_id=issue.id, title="W")
     meeting = Meeting(partnership_id=partnership.id, title="World meeting", held_on=dt.date.today())
-    db.session.add_all([action, meeting])
+    brief = BriefVersion(
+        partnership_id=partnership.id,
+        cycle_id=cycle.id,
+        number=1,
+        as_of=utcnow(),
+        sha256="0" * 64,
+        size=8,
+        pdf=b"%PDF-1.4",
+        issued_by_name="World",
+    )
+    db.session.add_all([action, meeting, brief])
     db.session.flush()
     agenda_item = AgendaItem(
         partnership_id=partnership.id, meeting_id=meeting.id, position=1, kind="added", title="W"
@@ -127,6 +138,7 @@ def build_children(partnership) -> dict[str, object]:
         meeting_id=meeting.id,
         agenda_item_id=agenda_item.id,
         decision_id=decision.id,
+        number=brief.number,  # a version of the cycle's brief
     )
     from tests.builders.basics import make_user, steering_membership
 

@@ -198,6 +198,8 @@ def test_governance_records_and_markup_in_comments_print_literally(quarters) -> 
     assert "São Paulo heard of the change too late." in text
     assert "Meetings None recorded yet." in text
     assert "Zoë's team helps." in text
+    # the 0-10 item's answers are counted under 0 to 10
+    assert "Organization 0 1 2 3 4 5 6 7 8 9 10 n Mean (0-10)" in text
 
 
 def test_fonts_are_embedded(quarters) -> None:
@@ -301,3 +303,74 @@ def test_the_pages_as_pictures(quarters, artifacts_dir) -> None:
     assert done.stderr == ""
     pictures = [f for f in os.listdir(artifacts_dir) if f.startswith("brief-cycle-page-")]
     assert len(pictures) == len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_meetings_and_the_decisions_register_since_the_last_brief(quarters) -> None:
+    from partnership.steering.models import AgendaItem, Decision, Meeting
+
+    partnership, cycle, _ = quarters
+    org_a = partnership.org_a.id
+
+    def meeting(title: str, day: dt.date) -> Meeting:
+        row = Meeting(
+            partnership_id=partnership.id,
+            title=title,
+            held_on=day,
+            attendees=[{"user_id": None, "organization_id": org_a, "name": "Zoë Müller"}],
+        )
+        db.session.add(row)
+        db.session.flush()
+        return row
+
+    before = meeting("Steering committee before the last brief", dt.date(2026, 6, 1))
+    held = meeting("Quarterly steering committee, Łódź", dt.date(2026, 9, 10))
+    db.session.add(
+        AgendaItem(
+            partnership_id=partnership.id,
+            meeting_id=held.id,
+            position=1,
+            kind="added",
+            title="Release scope",
+            is_discussed=True,
+        )
+    )
+    for title, status, day, where in (
+        ("Freeze the release scope <b>six</b> weeks ahead", "made", dt.date(2026, 9, 10), held),
+        ("Urgent freight needs both logistics leads", "made", dt.date(2026, 6, 1), before),
+        ("Name one owner for on-time delivery", "requested", None, None),
+    ):
+        db.session.add(
+            Decision(
+                partnership_id=partnership.id,
+                cycle_id=cycle.id,
+                meeting_id=where.id if where else None,
+                status=status,
+                title=title,
+                rationale="Two roadmaps confused customers." if status == "made" else "",
+                deciders=[{"name": "Zoë Müller"}] if status == "made" else [],
+                decided_on=day,
+            )
+        )
+    db.session.commit()
+    # one decision recorded on two issues reads as one line naming both
+    coach = make_user(name="Rita Conceição")
+    issues = db.session.scalars(
+        select(Issue).where(Issue.cycle_id == cycle.id).order_by(Issue.id)
+    ).all()[:2]
+    for issue in issues:
+        services.record_decision(issue, "Accepted for this quarter.", coach, now=QUARTERS[2][1])
+    brief = build_brief(cycle, as_of=default_as_of(cycle), previous_as_of=QUARTERS[1][1])
+    [accepted] = [d for d in brief.decisions if d.decision == "Accepted for this quarter."]
+    assert accepted.linked == tuple(i.title for i in issues)
+    assert accepted.decided_by == ("Rita Conceição",)
+    assert [m.title for m in brief.meetings] == ["Quarterly steering committee, Łódź"]
+    assert (brief.meetings.items[0].items_discussed, brief.meetings.items[0].decisions_made) == (
+        1,
+        1,
+    )
+    text = flat("\n".join(pdf_pages(render_pdf(brief))))
+    assert "Quarterly steering committee, Łódź" in text
+    assert "Steering committee before the last brief" not in text
+    assert "Freeze the release scope <b>six</b> weeks ahead" in text
+    assert "Urgent freight needs both logistics leads" not in text
+    assert "Name one owner for on-time delivery" in text  # requested, on the summary

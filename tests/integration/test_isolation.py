@@ -57,6 +57,10 @@ STEERING_MAY = {
     # The world's decision is a requested one: whoever may record decisions makes it.
     ("steering.edit_decision", "GET"),
     ("steering.edit_decision", "POST"),
+    ("briefs.brief", "GET"),
+    ("briefs.read", "GET"),
+    ("briefs.download", "GET"),
+    ("briefs.acknowledge", "POST"),
 }
 
 
