@@ -292,6 +292,61 @@ def matching_stakeholders(survey: Survey) -> list[Stakeholder]:
     return list(db.session.scalars(stmt.order_by(Stakeholder.id)))
 
 
+def _open_refusal(
+    survey: Survey, stakeholders: list[Stakeholder], now: dt.datetime
+) -> SurveyError | None:
+    """Why the survey cannot open now (given the stakeholders its targeting selects), or None."""
+    if survey.state == "open":
+        return SurveyError("This survey is already open.")
+    if survey.state == "closed":
+        return SurveyError("A closed survey cannot be reopened. Plan a new survey instead.")
+    if survey.closes_at is not None and survey.closes_at <= now:
+        return SurveyError(
+            "The planned closing time has passed. Edit the survey and set a new one first."
+        )
+    other = _open_of_lineage(survey)
+    if other is not None:
+        instrument = db.session.get(Instrument, survey.instrument_id)
+        assert instrument is not None
+        return _lineage_busy(survey, instrument, other)
+    if not stakeholders:
+        return SurveyError(
+            "No active stakeholder matches this survey's targeting. Add stakeholders or widen "
+            "the targeting before opening it."
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class OpenConsequences:
+    """What opening a survey now would do, for the coach's confirmation page."""
+
+    #: Invitations (one email each) that opening now would send.
+    invitations: int
+    #: (organization name, invitations) in the partnership's order.
+    per_organization: tuple[tuple[str, int], ...]
+    #: How long before its planned opening it would open; None without one or when it passed.
+    early_by: dt.timedelta | None
+    #: Why it cannot open now (the refusal `open_survey` would give), or None.
+    problem: str | None
+
+
+def open_consequences(survey: Survey, *, now: dt.datetime | None = None) -> OpenConsequences:
+    """What `open_survey` would do now: whom it invites, how early it is, or why it would
+    refuse. Reads only."""
+    now = now or utcnow()
+    partnership = db.session.get(Partnership, survey.partnership_id)
+    assert partnership is not None
+    people = matching_stakeholders(survey)
+    per_org = tuple(
+        (org.name, sum(1 for s in people if s.organization_id == org.id))
+        for org in partnership.organizations
+    )
+    refusal = _open_refusal(survey, people, now)
+    early = survey.opens_at - now if survey.opens_at and survey.opens_at > now else None
+    return OpenConsequences(len(people), per_org, early, str(refusal) if refusal else None)
+
+
 def _open_of_lineage(survey: Survey) -> Survey | None:
     return db.session.scalar(
         select(Survey).where(
@@ -328,25 +383,12 @@ def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None
     respondents than invitees.
     """
     now = now or utcnow()
-    if survey.state == "open":
-        raise SurveyError("This survey is already open.")
-    if survey.state == "closed":
-        raise SurveyError("A closed survey cannot be reopened. Plan a new survey instead.")
-    if survey.closes_at is not None and survey.closes_at <= now:
-        raise SurveyError(
-            "The planned closing time has passed. Edit the survey and set a new one first."
-        )
+    stakeholders = matching_stakeholders(survey)
+    refusal = _open_refusal(survey, stakeholders, now)
+    if refusal is not None:
+        raise refusal
     instrument = db.session.get(Instrument, survey.instrument_id)
     assert instrument is not None
-    other = _open_of_lineage(survey)
-    if other is not None:
-        raise _lineage_busy(survey, instrument, other)
-    stakeholders = matching_stakeholders(survey)
-    if not stakeholders:
-        raise SurveyError(
-            "No active stakeholder matches this survey's targeting. Add stakeholders or widen "
-            "the targeting before opening it."
-        )
     version = _latest_version(instrument)
     if version is None:
         raise SurveyError("The instrument has no version to ask.")
