@@ -410,6 +410,18 @@ def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None
         raise SurveyError("This survey was opened or closed in the meantime.")
     db.session.refresh(survey)
     instrument_services.lock_version(version)
+    _invite(survey, stakeholders, base_url=base_url, now=now)
+    db.session.commit()
+    log.info("survey %s opened with %s invitations", survey.id, len(stakeholders))
+    return len(stakeholders)
+
+
+def _invite(
+    survey: Survey, stakeholders: list[Stakeholder], *, base_url: str, now: dt.datetime
+) -> None:
+    """One invitation and one invitation email (outbox) per stakeholder (flush only). The
+    invitation copies the stakeholder's organization, function and level, so participation
+    never counts more respondents than invitees."""
     invitations = [
         Invitation(
             survey_id=survey.id,
@@ -432,9 +444,52 @@ def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None
             params={"invitation_id": invitation.id, "base_url": base_url},
             now=now,
         )
+
+
+def not_invited(survey: Survey) -> list[Stakeholder]:
+    """Active stakeholders the survey's targeting selects who have no invitation to it
+    (added or reactivated after it opened)."""
+    invited = set(
+        db.session.scalars(
+            select(Invitation.stakeholder_id).where(Invitation.survey_id == survey.id)
+        )
+    )
+    return [s for s in matching_stakeholders(survey) if s.id not in invited]
+
+
+def newcomers_by_open_survey(partnership: Partnership) -> list[tuple[Survey, str, int]]:
+    """(survey, its name, how many are not invited) for each open survey of the partnership
+    that has matching active stakeholders without an invitation."""
+    out = []
+    surveys = db.session.scalars(
+        select(Survey)
+        .where(Survey.partnership_id == partnership.id, Survey.state == "open")
+        .order_by(Survey.id)
+    )
+    for survey in surveys:
+        n = len(not_invited(survey))
+        if n:
+            name = f"{survey_instrument(survey)[0].name} · {survey.cycle.label}"
+            out.append((survey, name, n))
+    return out
+
+
+@db.writes
+def invite_newcomers(survey: Survey, *, base_url: str, now: dt.datetime | None = None) -> int:
+    """Invite to an open survey the matching active stakeholders who have no invitation yet
+    (`not_invited`), as opening would have. Refused once the survey is not open or its closing
+    time passed. Commits; returns the number of invitations."""
+    now = now or utcnow()
+    if survey.state != "open":
+        raise SurveyError("Only an open survey can take more invitations.")
+    _refuse_after_close(survey, now, "an invitation")
+    newcomers = not_invited(survey)
+    if not newcomers:
+        raise SurveyError("Everyone this survey targets is invited already.")
+    _invite(survey, newcomers, base_url=base_url, now=now)
     db.session.commit()
-    log.info("survey %s opened with %s invitations", survey.id, len(stakeholders))
-    return len(stakeholders)
+    log.info("survey %s: %s late invitations", survey.id, len(newcomers))
+    return len(newcomers)
 
 
 def _even_out_links(survey_id: int) -> None:

@@ -247,6 +247,7 @@ def _render_survey(partnership, cycle, survey, status: int = 200):
         instrument=instrument,
         version=version,
         matching=matching,
+        newcomers=services.not_invited(survey) if survey.state == "open" else [],
         stats=services.invitation_stats(survey),
         participation=services.participation(survey),
         levels=LEVELS,
@@ -360,6 +361,19 @@ def remind(partnership_id: int, cycle_id: int, survey_id: int):
             if n
             else "Nobody to remind: everyone answered or opted out of reminders."
         ),
+    )
+
+
+@bp.post(SURVEY_URL + "/invite-newcomers")
+@login_required
+def invite_newcomers(partnership_id: int, cycle_id: int, survey_id: int):
+    base_url = current_app.config["BASE_URL"]
+    return _action(
+        partnership_id,
+        cycle_id,
+        survey_id,
+        lambda s: services.invite_newcomers(s, base_url=base_url),
+        lambda n: f"{n} invitation{'s' if n != 1 else ''} queued for sending.",
     )
 
 
