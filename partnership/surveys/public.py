@@ -19,6 +19,7 @@ exempted for this blueprint because LinkForm does the check.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 
@@ -31,6 +32,7 @@ from wtforms.validators import ValidationError
 from partnership.extensions import csrf
 from partnership.surveys import taking
 from partnership.surveys.models import hash_token
+from partnership.timefmt import long_day
 
 bp = Blueprint("take", __name__)
 csrf.exempt(bp)  # checked by LinkForm instead, without a time limit
@@ -165,13 +167,21 @@ def survey(token: str):
         return link_refusal(result, token) or _survey_page(result, token, 400)
     result = taking.submit(token, request.form, ip=_ip())
     if result.status == "submitted":
-        return redirect(url_for("take.thanks"), code=303)
+        return redirect(url_for("take.thanks", closes=result.closes_on or None), code=303)
+    if result.status == "confirm_empty":
+        return _survey_page(result, token, 200)
     return link_refusal(result, token) or _survey_page(result, token, 400)
 
 
 @bp.get("/s/thanks")
 def thanks():
-    return _message("thanks", 200)
+    """The thank-you page. It names nothing but the day the survey closes (`closes`, an ISO
+    date; anything else is ignored), so it can say when the results will be shared."""
+    try:
+        closes = dt.date.fromisoformat(request.args.get("closes", ""))
+    except ValueError:
+        closes = None
+    return _message("thanks", 200, closes_on=long_day(closes) if closes else "")
 
 
 @bp.route("/s/<token>/opt-out", methods=["GET", "POST"])

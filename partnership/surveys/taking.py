@@ -39,6 +39,7 @@ from partnership.db import new_uuid, utcnow
 from partnership.extensions import db
 from partnership.instruments.catalog import NA_LABEL, SCALES, render_text
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
+from partnership.instruments.services import dimension_label
 from partnership.partnerships.models import (
     Organization,
     Partnership,
@@ -54,7 +55,7 @@ from partnership.surveys.models import (
     Survey,
     hash_token,
 )
-from partnership.timefmt import long_when
+from partnership.timefmt import long_when, zone
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,8 @@ class PageItem:
     help: str
     allow_na: bool
     is_required: bool
+    #: The scored dimension (key); None for the overall item, likelihood items and comments.
+    dimension: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,8 @@ class PageVersion:
     id: int
     instrument: PageInstrument
     items: tuple[PageItem, ...]
+    #: Labels the coach gave dimensions in this version ({key: label}).
+    dimension_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +175,7 @@ class Link:
     partnership: PagePartnership
     #: (version id, created_at) when the version is locked (immutable), else None.
     version_key: tuple[int, Any] | None = None
+    dimension_labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def organization(self) -> PageOrganization:
@@ -211,6 +217,44 @@ class PageField:
     radio_tail: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class PageSection:
+    """A part of the survey page: the questions of one dimension, under its heading."""
+
+    number: int
+    heading: str
+    items: tuple[PageField, ...]
+
+    @property
+    def id(self) -> str:
+        return f"part-{self.number}"
+
+
+def _section_heading(dimension: str | None, items: list[PageField], version: Any) -> str:
+    if dimension is not None:
+        return dimension_label(dimension, version)
+    if all(i.kind == "comment" for i in items):
+        return "In your own words"
+    return "Overall"
+
+
+def page_sections(fields: list[PageField], dimensions: list[str | None], version: Any):
+    """The page's questions grouped into parts: consecutive questions of one dimension under
+    its name; the overall and likelihood questions under "Overall"; comments under "In your
+    own words"."""
+    groups: list[tuple[str | None, bool, list[PageField]]] = []
+    for item, dimension in zip(fields, dimensions, strict=True):
+        comment = dimension is None and item.kind == "comment"
+        if groups and groups[-1][0] == dimension and groups[-1][1] == comment:
+            groups[-1][2].append(item)
+        else:
+            groups.append((dimension, comment, [item]))
+    return [
+        PageSection(n, _section_heading(dimension, items, version), tuple(items))
+        for n, (dimension, _comment, items) in enumerate(groups, start=1)
+    ]
+
+
 @dataclass
 class LinkResult:
     """The outcome of a link use case; the view turns `status` into a page.
@@ -233,7 +277,11 @@ class LinkResult:
 
 @dataclass
 class SubmitResult(LinkResult):
-    """The outcome of `submit`; the same statuses as LinkResult."""
+    """The outcome of `submit`; the statuses of LinkResult, and "confirm_empty" (nothing was
+    answered: the page again, asking whether to send it empty). `closes_on`: after a
+    submission, the survey's planned closing day (ISO date, partnership's zone), or ""."""
+
+    closes_on: str = ""
 
 
 @dataclass
@@ -274,6 +322,7 @@ _LOOKUP = (
         select(_thr.c.blocked_until)
         .where(_thr.c.key == bindparam("throttle_key"))
         .scalar_subquery(),
+        _ver.c.dimension_labels,
     )
     .select_from(_tok)
     .join(_inv, _inv.c.id == _tok.c.invitation_id)
@@ -295,6 +344,7 @@ _ITEMS = (
         _itm.c.help,
         _itm.c.allow_na,
         _itm.c.is_required,
+        _itm.c.dimension,
     )
     .where(_itm.c.version_id == bindparam("version_id"))
     .order_by(_itm.c.position, _itm.c.id)
@@ -362,6 +412,7 @@ def _lookup(token: str, ip: str | None) -> tuple[Link | None, dt.datetime | None
             organizations=tuple(PageOrganization(r[18], r[19]) for r in rows),
         ),
         version_key=(first[10], first[21]) if first[20] else None,
+        dimension_labels=first[23] or {},
     )
     return link, first[22]
 
@@ -376,13 +427,13 @@ def _load_version(link: Link) -> PageVersion:
     if items is None:
         rows = db.session.connection().execute(_ITEMS, {"version_id": link.version_id})
         items = tuple(
-            PageItem(r[0], r[1], r[2], r[3], r[4] or "", bool(r[5]), bool(r[6])) for r in rows
+            PageItem(r[0], r[1], r[2], r[3], r[4] or "", bool(r[5]), bool(r[6]), r[7]) for r in rows
         )
         if link.version_key is not None:
             if len(cache) >= 256:
                 cache.clear()
             cache[link.version_key] = items
-    return PageVersion(link.version_id, link.instrument, items)
+    return PageVersion(link.version_id, link.instrument, items, link.dimension_labels)
 
 
 def _client_key(ip: str | None) -> list[str]:
@@ -485,6 +536,7 @@ def survey_page_context(
     preview: bool = False,
     closes_at: dt.datetime | None = None,
     notice: str | None = None,
+    confirm_empty: bool = False,
 ) -> dict[str, Any]:
     """Everything templates/take/survey.html needs, as plain data: render it with
     `render_template("take/survey.html", **context)` (add `action=<url>` to post the answers;
@@ -496,7 +548,7 @@ def survey_page_context(
     `.min_group`, `.organizations`). answers: raw values by item id ("1".."5", "0".."10",
     "na", or comment text) to show as chosen; errors: messages by item id; notice: a message
     for the whole form; closes_at: the survey's close time (UTC), shown in the partnership's
-    time zone.
+    time zone; confirm_empty: nothing was answered, ask whether to send it so.
     """
     answers = answers or {}
     errors = errors or {}
@@ -550,6 +602,9 @@ def survey_page_context(
         "partner_name": partner_name,
         "organization_name": getattr(organization, "name", ""),
         "items": items,
+        "sections": page_sections(items, [i.dimension for i in ordered], version),
+        "questions": len(items),
+        "confirm_empty": confirm_empty,
         "any_required": any(i.required for i in items),
         "scales": SCALE_OPTIONS_HTML,
         "na_label": str(escape(NA_LABEL)),
@@ -615,8 +670,8 @@ def validate_answers(
     return out.answers, out.comments, out.errors
 
 
-#: What the survey form posts besides the answers.
-FORM_FIELDS = frozenset({"csrf_token"})
+#: What the survey form posts besides the answers ("confirm_empty": send with no answer).
+FORM_FIELDS = frozenset({"csrf_token", "confirm_empty"})
 #: The notice of a submission with fields the survey does not ask (nothing is stored).
 UNEXPECTED = (
     "Your answers arrived with fields this survey does not ask, so nothing was stored. "
@@ -720,7 +775,21 @@ def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> Sub
             notice=UNEXPECTED if unexpected else None,
         )
         return SubmitResult("invalid_answers", page=page)
-    return _store(token, ip, link, now, answers, comments)
+    if not answers and not comments and form.get("confirm_empty") != "1":
+        # An empty response counts as taking part: ask first (without JavaScript).
+        page = survey_page_context(
+            version,
+            link.organization,
+            link.partnership,
+            closes_at=link.closes_at,
+            confirm_empty=True,
+        )
+        return SubmitResult("confirm_empty", page=page)
+    result = _store(token, ip, link, now, answers, comments)
+    if result.status == "submitted" and link.closes_at is not None:
+        local = link.closes_at.astimezone(zone(link.partnership.timezone))
+        result.closes_on = local.date().isoformat()
+    return result
 
 
 @db.writes

@@ -23,7 +23,7 @@ def test_ticked_stakeholders_are_deactivated_and_activated_together(client):
     login(client, coach)
     url = f"/partnerships/{partnership.id}/stakeholders"
     page = client.get(url).get_data(as_text=True)
-    assert 'form="bulk"' in page and ">Deactivate</button>" in page
+    assert 'form="bulk"' in page and ">Deactivate the ticked</button>" in page
 
     picked = [str(people[0].id), str(people[3].id), str(stranger.id)]
     done = client.post(url + "/bulk", data={"ids": picked, "active": "0"}, follow_redirects=True)
