@@ -83,12 +83,14 @@ def register_blueprints(app: Flask) -> None:
     from partnership.results.api import bp as api_bp
     from partnership.results.downloads import bp as downloads_bp
     from partnership.results.views import bp as results_bp
+    from partnership.steering.views import bp as steering_bp
     from partnership.surveys.public import bp as take_bp
     from partnership.surveys.views import bp as surveys_bp
 
     for blueprint in (
         accounts_bp,
         governance_bp,
+        steering_bp,
         playback_bp,
         partnerships_bp,
         instruments_bp,
@@ -110,6 +112,7 @@ def register_email_kinds() -> None:
     its renderers here."""
     import partnership.accounts.emails  # noqa: F401 - account.password_reset
     import partnership.governance.emails  # noqa: F401 - governance.playback, .action_overdue
+    import partnership.steering.emails  # noqa: F401 - steering.escalated
     import partnership.surveys.emails  # noqa: F401 - survey.invitation, .reminder, .test_invitation
 
 

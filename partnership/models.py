@@ -9,6 +9,7 @@ from partnership.kpis import models as kpis_models  # noqa: F401
 from partnership.outbox import models as outbox_models  # noqa: F401
 from partnership.partnerships import models as partnerships_models  # noqa: F401
 from partnership.results import models as results_models  # noqa: F401
+from partnership.steering import models as steering_models  # noqa: F401
 from partnership.surveys import models as surveys_models  # noqa: F401
 
 metadata = Base.metadata

@@ -97,10 +97,18 @@ class Mailbox:
     messages: list = field(default_factory=list)
     #: Recipients the server refuses (550), as a mailbox that does not exist.
     rejected: set = field(default_factory=set)
+    #: Recipients the server asks to try later (451), as a mailbox that is busy.
+    deferred: set = field(default_factory=set)
+    #: Every recipient the server refused, in order, for counting attempts.
+    refusals: list = field(default_factory=list)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address.lower() in self.rejected:
+            self.refusals.append(address)
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if address.lower() in self.deferred:
+            self.refusals.append(address)
+            return f"451 4.2.1 <{address}>: Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

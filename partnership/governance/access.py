@@ -1,8 +1,9 @@
 """Who may do what with governance records: named actions, decided in one place.
 
 Coaches do everything on their partnership. Steering members (decisions.md) read every
-governance record, comment on issues, record decisions, add lessons, and update what is
-theirs: the issues assigned to them, the actions they own, the lessons they wrote. Another
+governance record, comment on issues and agenda items, record decisions, add lessons, and
+update what is theirs: the issues assigned to them, the escalations that reached their level,
+the actions they own, the lessons they wrote. Another
 partnership's records answer 404; an archived partnership is read-only (403 on changes).
 
 Until roles per partnership land (issue 13), a steering member is an account whose role is
@@ -39,12 +40,28 @@ class GovernanceAction(enum.StrEnum):
     EDIT_LESSON = "edit_lesson"  # steering: the lessons they wrote
     EDIT_PLAYBOOK = "edit_playbook"
     PUBLISH_PLAYBACK = "publish_playback"
+    # the steering committee (partnership.steering)
+    EDIT_STEERING = "edit_steering"  # the escalation path and the trade-off priorities
+    ESCALATE_ISSUE = "escalate_issue"  # up one level by hand (steering: at their level)
+    TAG_TRADE_OFFS = "tag_trade_offs"  # what an issue trades off
+    RECORD_DECISION = "record_decision"  # a decision in the register, made or requested
+    EDIT_DECISION = "edit_decision"
+    PLAN_MEETING = "plan_meeting"  # meetings: create, agenda items and order, minutes
+    COMMENT_AGENDA = "comment_agenda"
 
 
 G = GovernanceAction
 #: What a steering member may do on any record, and on their own only.
-STEERING_ANY = {G.VIEW_GOVERNANCE, G.COMMENT_ISSUE, G.DECIDE_ISSUE, G.ADD_LESSON}
-STEERING_OWN = {G.UPDATE_ISSUE, G.UPDATE_ACTION, G.EDIT_LESSON}
+STEERING_ANY = {
+    G.VIEW_GOVERNANCE,
+    G.COMMENT_ISSUE,
+    G.DECIDE_ISSUE,
+    G.ADD_LESSON,
+    G.RECORD_DECISION,
+    G.COMMENT_AGENDA,
+}
+#: "Own" for an escalation: the steering member is one of its current level's people.
+STEERING_OWN = {G.UPDATE_ISSUE, G.UPDATE_ACTION, G.EDIT_LESSON, G.ESCALATE_ISSUE}
 READS = {G.VIEW_GOVERNANCE}
 
 

@@ -1,4 +1,4 @@
-"""`flask governance advance|flag-overdue`: what the scheduler runs, and a coach's stage move
+"""`flask governance advance|flag-overdue|escalate-overdue`: what the scheduler runs, and a coach's stage move
 from the command line. Both call the governance services; ``--now`` sets the clock (ISO 8601,
 UTC when no offset is given), as scheduled jobs do in tests."""
 
@@ -67,3 +67,14 @@ def flag_overdue_command(now: str | None) -> None:
         f"{flagged.stages} stages and {flagged.actions} actions flagged overdue; "
         f"{flagged.emails} emails queued."
     )
+
+
+@governance_cli.command("escalate-overdue")
+@now_option
+def escalate_overdue_command(now: str | None) -> None:
+    """Move each open issue whose days at its escalation level ran out up one level (once),
+    and email the people of the level it reached."""
+    from partnership.steering.escalation import escalate_overdue
+
+    done = escalate_overdue(now=_when(now))
+    click.echo(f"{done.moved} issues escalated; {done.emails} emails queued.")

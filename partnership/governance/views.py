@@ -315,7 +315,11 @@ def new_issue(partnership_id: int, cycle_id: int):
     ), _status(form)
 
 
-def _issue_page(partnership: Partnership, issue: Issue, **forms: Any) -> str:
+def issue_page(partnership: Partnership, issue: Issue, **forms: Any) -> str:
+    """The issue's page, with a form re-shown with its errors when given (also by the
+    steering pages' escalation and trade-off forms)."""
+    from partnership.steering.views import issue_panel
+
     people = services.owners(partnership)
     owner_form = forms.get("owner_form") or OwnerForm(
         owner_organization_id=issue.owner_organization_id or NOBODY,
@@ -338,6 +342,7 @@ def _issue_page(partnership: Partnership, issue: Issue, **forms: Any) -> str:
         decision_form=forms.get("decision_form") or DecisionForm(decision=issue.decision),
         choice_form=SuggestionChoiceForm(),
         active_tab="issues",
+        **issue_panel(partnership, issue, **forms),
         **_names(partnership),
     )
 
@@ -346,7 +351,7 @@ def _issue_page(partnership: Partnership, issue: Issue, **forms: Any) -> str:
 @login_required
 def issue(partnership_id: int, issue_id: int) -> str:
     partnership = authorize(current_account(), partnership_id, G.VIEW_GOVERNANCE)
-    return _issue_page(partnership, _issue(partnership, issue_id))
+    return issue_page(partnership, _issue(partnership, issue_id))
 
 
 def _back_to_issue(partnership: Partnership, issue: Issue, anchor: str = "") -> Response:
@@ -377,7 +382,7 @@ def issue_status(partnership_id: int, issue_id: int):
         else:
             flash("Status saved.", "success")
             return _back_to_issue(partnership, issue)
-    return _issue_page(partnership, issue, status_form=form), 400
+    return issue_page(partnership, issue, status_form=form), 400
 
 
 @bp.post(BASE + "/issues/<int:issue_id>/owner")
@@ -400,7 +405,7 @@ def issue_owner(partnership_id: int, issue_id: int):
         else:
             flash("Owner saved.", "success")
             return _back_to_issue(partnership, issue)
-    return _issue_page(partnership, issue, owner_form=form), 400
+    return issue_page(partnership, issue, owner_form=form), 400
 
 
 @bp.post(BASE + "/issues/<int:issue_id>/comments")
@@ -417,7 +422,7 @@ def issue_comment(partnership_id: int, issue_id: int):
         else:
             flash("Comment added.", "success")
             return _back_to_issue(partnership, issue, "record")
-    return _issue_page(partnership, issue, comment_form=form), 400
+    return issue_page(partnership, issue, comment_form=form), 400
 
 
 @bp.post(BASE + "/issues/<int:issue_id>/decision")
@@ -434,7 +439,7 @@ def issue_decision(partnership_id: int, issue_id: int):
         else:
             flash("Decision recorded.", "success")
             return _back_to_issue(partnership, issue)
-    return _issue_page(partnership, issue, decision_form=form), 400
+    return issue_page(partnership, issue, decision_form=form), 400
 
 
 @bp.post(BASE + "/issues/<int:issue_id>/actions")

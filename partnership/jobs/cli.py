@@ -106,19 +106,22 @@ def status_command(now_text: str | None) -> None:
                 f"({where}, since {_when(beat.started_at)} UTC)."
             )
     runs = services.last_runs()
-    click.echo(f"{'job':20} {'every':>7}  {'last run (UTC)':19}  {'outcome':8} what it did")
+    click.echo(f"{'job':20} {'every':>7}  {'last run (UTC)':19}  {'outcome':11} what it did")
     failed = False
     for job in JOBS:
         run = runs.get(job.name)
         every = f"{job.interval(current_app.config):g} s"
         if run is None:
-            click.echo(f"{job.name:20} {every:>7}  {'never':19}  {'-':8}")
+            click.echo(f"{job.name:20} {every:>7}  {'never':19}  {'-':11}")
             continue
-        failed = failed or run.last_outcome == "error"
-        said = run.last_error if run.last_outcome == "error" else run.last_summary
+        outcome = health.outcome(run)
+        failed = failed or outcome == "error"
+        said = {
+            "error": run.last_error,
+            "interrupted": "began, never finished: its scheduler stopped",
+        }.get(outcome, run.last_summary)
         click.echo(
-            f"{job.name:20} {every:>7}  {_when(run.last_started_at):19}  "
-            f"{run.last_outcome:8} {said or ''}"
+            f"{job.name:20} {every:>7}  {_when(run.last_started_at):19}  {outcome:11} {said or ''}"
         )
     if health.is_stale:
         sys.exit(1)

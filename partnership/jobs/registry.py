@@ -5,12 +5,7 @@ this order. A job is a thin function of a `JobContext` that calls services with 
 scheduler's clock) and returns a few words on what it did; the services do the work, each
 state change a compare-and-set, so a job run twice, or by two schedulers, does it once.
 
-Adding a job is one function here and one line in `JOBS`, e.g.:
-
-    def escalate_issues(ctx: JobContext) -> str:
-        return f"{governance_services.escalate_overdue(now=ctx.now)} escalated"
-
-    Job("escalate_issues", "Move overdue escalations up their path", escalate_issues, every=300),
+Adding a job is one function here and one line in `JOBS` (see `escalate_issues`).
 """
 
 from __future__ import annotations
@@ -24,6 +19,7 @@ from partnership.governance import services as governance
 from partnership.jobs.services import Job, JobContext
 from partnership.outbox import services as outbox
 from partnership.results import services as results
+from partnership.steering import escalation
 from partnership.surveys import schedule
 from partnership.surveys import services as surveys
 from partnership.surveys.models import Survey
@@ -150,6 +146,13 @@ def flag_overdue(ctx: JobContext) -> str:
     )
 
 
+def escalate_issues(ctx: JobContext) -> str:
+    """Open issues whose days at their escalation level ran out: up one level, once; the
+    people of the level reached get an email each."""
+    done = escalation.escalate_overdue(now=ctx.now)
+    return f"escalated {_plural(done.moved, 'issue')}, {_plural(done.emails, 'email')} queued"
+
+
 def deliver_outbox(ctx: JobContext) -> str:
     """Due emails: rendered and sent, retried with backoff, failed after the last try."""
     counts = outbox.send_pending(ctx.config, clock=ctx.clock)
@@ -172,7 +175,7 @@ JOBS: tuple[Job, ...] = (
     Job("open_surveys", "Open scheduled surveys whose time has come", open_surveys, every=60),
     Job("send_reminders", "Send reminders on the partnership's plan", send_reminders, every=60),
     Job("close_surveys", "Close surveys past their closing time", close_surveys, every=60),
-    # Job("escalate_issues", "Move overdue escalations up their path", escalate_issues, every=300),
+    Job("escalate_issues", "Move overdue escalations up their path", escalate_issues, every=300),
     Job("advance_cycles", "Move cycles whose surveys closed to Adapt", advance_cycles, every=300),
     Job("flag_overdue", "Flag overdue stages and actions", flag_overdue, every=300),
     # Job("build_briefs", "Build the brief of cycles whose surveys closed", build_briefs, every=300),

@@ -183,6 +183,13 @@ class Health:
         age = self.age
         return age is None or age > self.stale_after
 
+    def outcome(self, run: JobRun) -> str:
+        """The run's outcome as it stands: ok, error, running, or "interrupted" for a run
+        that never finished because its scheduler stopped (killed, machine down)."""
+        if run.last_outcome == "running" and self.is_stale:
+            return "interrupted"
+        return run.last_outcome
+
 
 def health(config: Mapping[str, Any], now: dt.datetime | None = None) -> Health:
     return Health(heartbeat(), now or utcnow(), stale_after(config))

@@ -115,5 +115,6 @@ def build_children(partnership) -> dict[str, object]:
         snapshot_id=snapshot.id,
         token_id=token.id,
         kpi_id=kpi.id,
+        level=1,  # a level of the escalation path (its position)
     )
     return ids

@@ -278,6 +278,15 @@ def test_status_exits_non_zero_without_a_fresh_heartbeat(app, runner):
     result = runner.invoke(args=["jobs", "status"])
     assert result.exit_code == 1 and "NOT RUNNING: last heartbeat" in result.output
     assert "11 min ago" in result.output
+    # A run its scheduler never finished (killed mid-batch) is not "running" any more.
+    db.session.get(JobRun, "deliver_outbox").last_outcome = "running"
+    db.session.commit()
+    [line] = [
+        line
+        for line in runner.invoke(args=["jobs", "status"]).output.splitlines()
+        if line.startswith("deliver_outbox")
+    ]
+    assert "interrupted" in line and "never finished: its scheduler stopped" in line
 
     tick(runner, now)
     result = runner.invoke(args=["jobs", "status"])
@@ -306,6 +315,10 @@ def test_a_stale_heartbeat_warns_on_coach_pages_only(app, runner, client, coach,
     page = client.get(f"/partnerships/{partnership.id}/cycles").get_data(as_text=True)
     assert warning in page and "11 min ago" in page
     assert warning in client.get("/partnerships").get_data(as_text=True)
+    db.session.get(JobRun, "close_surveys").last_outcome = "running"  # killed mid-run
+    db.session.commit()
+    page = text_of(client.get(f"/partnerships/{partnership.id}/schedule").get_data(as_text=True))
+    assert ">interrupted</span> began, never finished: the scheduler stopped" in page
 
     steering = app.test_client()
     login(steering, member)

@@ -103,6 +103,45 @@ def test_failed_emails_show_the_smtp_error_and_a_retry_sends_them(app, client, r
     assert len(smtp_server.messages) == 2
 
 
+def test_a_busy_mailbox_is_tried_again_with_backoff_then_failed_with_the_servers_words(
+    app, client, runner, smtp_server
+):
+    """A temporary refusal (451) is tried again 1, 2, 4, 8 and 16 minutes later, never
+    sooner; after the sixth try the email has failed and the coach reads why."""
+    coach = make_user()
+    partnership = make_partnership(coach)
+    instrument = make_instrument(partnership)
+    good, busy = people(partnership, 2)
+    smtp_server.deferred.add(busy.email)
+    plan(partnership, instrument)
+    login(client, coach)
+
+    tries_at = [OPENS]
+    for wait in (1, 2, 4, 8, 16):
+        tries_at.append(tries_at[-1] + dt.timedelta(minutes=wait))
+    for n, when in enumerate(tries_at, start=1):
+        if n > 1:
+            tick(runner, when - dt.timedelta(seconds=1))  # not yet due: the server hears nothing
+            assert smtp_server.refusals == [busy.email] * (n - 1)
+        tick(runner, when)
+        assert smtp_server.refusals == [busy.email] * n
+        page = text_of(client.get(outbox_url(partnership)).get_data(as_text=True))
+        assert "451 4.2.1" in page and "Mailbox busy" in page
+        if n < len(tries_at):
+            local = (tries_at[n] + dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+            assert f"try {n + 1} from {local} Europe/Berlin" in page
+            assert "Send again" not in page
+    assert [str(m["To"]) for m in smtp_server.messages] == [good.email]
+
+    page = text_of(client.get(outbox_url(partnership, "failed")).get_data(as_text=True))
+    assert busy.email in page and "after 6 tries" in page and "451 4.2.1" in page
+    assert "Send again" in page
+    tick(runner, tries_at[-1] + dt.timedelta(hours=1))
+    assert len(smtp_server.refusals) == 6  # failed is final until a coach says otherwise
+    schedule = text_of(client.get(schedule_url(partnership)).get_data(as_text=True))
+    assert "1 email could not be delivered" in schedule
+
+
 def test_reminders_are_counted_never_listed_by_recipient(app, client, runner):
     coach = make_user()
     partnership = make_partnership(coach)
