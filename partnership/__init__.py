@@ -175,6 +175,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from partnership.accounts.cli import accounts_cli
+    from partnership.briefs.cli import briefs_cli
     from partnership.cli import db_cli, demo_command
     from partnership.governance.cli import governance_cli
     from partnership.instruments.cli import instruments_cli
@@ -190,6 +191,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(instruments_cli)
     app.cli.add_command(governance_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(briefs_cli)
 
 
 NOT_FOUND_MESSAGE = "There is nothing at this address, or you have no access to it."

@@ -98,7 +98,12 @@ def run_scheduler(app: Flask, echo: Callable[[str], Any] = print) -> int:
         # APScheduler narrates every job it adds and runs; job_runs and our own log say it.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         scheduler = BlockingScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            # Jobs run one at a time; the heartbeat has a thread of its own, so that a long
+            # job (an email batch to a slow server) never makes a living scheduler look dead.
+            executors={
+                "default": ThreadPoolExecutor(max_workers=1),
+                "heartbeat": ThreadPoolExecutor(max_workers=1),
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=dt.UTC,
         )
@@ -124,6 +129,7 @@ def run_scheduler(app: Flask, echo: Callable[[str], Any] = print) -> int:
             heartbeat,
             IntervalTrigger(seconds=float(app.config["SCHEDULER_HEARTBEAT_SECONDS"])),
             id="heartbeat",
+            executor="heartbeat",
             next_run_time=first,
         )
         for job in JOBS:

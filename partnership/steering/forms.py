@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from partnership.forms import choices
@@ -65,3 +65,75 @@ class IssueTradeOffsForm(FlaskForm):
 
     def setup(self, ranked: Sequence[Any]) -> None:
         self.trade_offs.choices = choices((p.key, p.name) for p in ranked)
+
+
+class DecisionForm(FlaskForm, PeopleFields):
+    status = RadioField(
+        "This is",
+        choices=choices(
+            [("made", "A decision made"), ("requested", "A decision requested (for the agenda)")]
+        ),
+        default="made",
+    )
+    title = StringField(
+        "Decision",
+        validators=[DataRequired(message="Write the decision."), Length(max=200)],
+        description="What was decided; for a request, the question to decide.",
+    )
+    rationale = TextAreaField("Rationale", validators=[Optional(), Length(max=4000)])
+    options = TextAreaField(
+        "Options considered",
+        validators=[Optional(), Length(max=4000)],
+        description="One per line.",
+    )
+    decided_on = DateField("Decided on", validators=[Optional()], description="Empty: today.")
+    meeting_id = SelectField("Meeting", coerce=int, default=0)
+    issue_ids = CheckboxListField("Linked issues", coerce=int, default=[])
+    resolves = CheckboxListField("It resolves", coerce=int, default=[])
+    action_ids = CheckboxListField("Linked actions", coerce=int, default=[])
+    trade_offs = CheckboxListField("What it trades off", default=[])
+
+    def setup(
+        self,
+        partnership: Any,
+        people: Sequence[Person],
+        issues: Sequence[Any],
+        actions: Sequence[Any],
+        meetings: Sequence[Any],
+        ranked: Sequence[Any],
+    ) -> None:
+        self.setup_people(partnership, people, "Decided by")
+        issue_choices = choices((i.id, i.title) for i in issues)
+        self.issue_ids.choices = issue_choices
+        self.resolves.choices = issue_choices
+        self.action_ids.choices = choices((a.id, a.title) for a in actions)
+        self.meeting_id.choices = choices(
+            [(0, "None"), *((m.id, f"{m.held_on.isoformat()}: {m.title}") for m in meetings)]
+        )
+        self.trade_offs.choices = choices((p.key, p.name) for p in ranked)
+
+
+class MeetingForm(FlaskForm, PeopleFields):
+    title = StringField(
+        "Title",
+        validators=[DataRequired(message="Give the meeting a title."), Length(max=200)],
+        default="Steering committee",
+    )
+    held_on = DateField("Date", validators=[InputRequired(message="Give the date.")])
+
+
+class MeetingRecordForm(FlaskForm, PeopleFields):
+    minutes = TextAreaField("Minutes", validators=[Optional(), Length(max=8000)])
+
+
+class AgendaItemForm(FlaskForm):
+    title = StringField(
+        "Item", validators=[DataRequired(message="Name the item."), Length(max=200)]
+    )
+    detail = TextAreaField("Detail", validators=[Optional(), Length(max=8000)])
+
+
+class AgendaCommentForm(FlaskForm):
+    body = TextAreaField(
+        "Comment", validators=[DataRequired(message="Write the comment first."), Length(max=8000)]
+    )

@@ -15,6 +15,7 @@ from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.kpis.models import Kpi, KpiValue
 from partnership.partnerships.models import Stakeholder
 from partnership.results.models import ApiToken, Snapshot
+from partnership.steering.models import AgendaItem, Decision, Meeting
 from partnership.surveys.models import (
     Answer,
     Comment,
@@ -100,7 +101,14 @@ def build_children(partnership) -> dict[str, object]:
     db.session.add_all([issue, lesson])
     db.session.flush()
     action = Action(partnership_id=partnership.id, cycle_id=cycle.id, issue_id=issue.id, title="W")
-    db.session.add(action)
+    meeting = Meeting(partnership_id=partnership.id, title="World meeting", held_on=dt.date.today())
+    db.session.add_all([action, meeting])
+    db.session.flush()
+    agenda_item = AgendaItem(
+        partnership_id=partnership.id, meeting_id=meeting.id, position=1, kind="added", title="W"
+    )
+    decision = Decision(partnership_id=partnership.id, title="World decision", status="requested")
+    db.session.add_all([agenda_item, decision])
     db.session.commit()
     ids.update(
         issue_id=issue.id,
@@ -116,5 +124,8 @@ def build_children(partnership) -> dict[str, object]:
         token_id=token.id,
         kpi_id=kpi.id,
         level=1,  # a level of the escalation path (its position)
+        meeting_id=meeting.id,
+        agenda_item_id=agenda_item.id,
+        decision_id=decision.id,
     )
     return ids

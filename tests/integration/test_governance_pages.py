@@ -356,9 +356,9 @@ def test_records_of_another_partnership_are_404_even_under_ones_own_partnership(
         urls = [
             (rule, rule_url(rule, mixed))
             for rule, ids in id_rules(app)
-            if rule.endpoint.startswith("governance.") and len(ids) > 1
+            if rule.endpoint.startswith(("governance.", "steering.")) and len(ids) > 1
         ]
-    assert len(urls) >= 15
+    assert len(urls) >= 25
     for rule, url in urls:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             assert client.open(url, method=method, data={}).status_code == 404, (method, url)

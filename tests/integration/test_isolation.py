@@ -32,6 +32,9 @@ def test_every_id_route_is_404_for_a_coach_of_another_partnership(app):
             assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
             checked += 1
     assert checked >= 10  # the walk found the partnership routes
+    # the one page across partnerships lists only the outsider's own
+    portfolio = client.get("/portfolio").get_data(as_text=True)
+    assert "Outsider&#39;s own" in portfolio and "Target" not in portfolio
 
 
 def test_the_owner_reaches_the_same_pages(app):

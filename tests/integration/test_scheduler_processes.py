@@ -243,6 +243,55 @@ def test_three_schedulers_one_killed_mid_batch_every_email_arrives_exactly_once(
                 print(f"--- {name}.log ---\n{log[-3000:]}")
 
 
+def test_a_slow_mail_server_does_not_make_a_running_scheduler_look_dead(
+    app, migrated, runner, tmp_path
+):
+    """The heartbeat does not wait behind a job: while the mail server holds a batch for
+    longer than the stale limit, `flask jobs status` still says the scheduler runs."""
+    from aiosmtpd.controller import Controller
+
+    partnership = make_partnership()
+    people(partnership, 2)
+    survey = plan(
+        partnership,
+        make_instrument(partnership),
+        opens=dt.datetime.now() + dt.timedelta(days=1),
+        closes=dt.datetime.now() + dt.timedelta(days=20),
+    )
+    survey.opens_at = utcnow() - dt.timedelta(seconds=1)
+    db.session.commit()
+    mailbox = GatedMailbox(block_at=1)
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    stale_seconds = 3
+    app.config["SCHEDULER_STALE_MINUTES"] = stale_seconds / 60
+    scheduler = start_scheduler(
+        migrated,
+        tmp_path,
+        "slow",
+        PARTNERSHIP_SMTP_HOST="127.0.0.1",
+        PARTNERSHIP_SMTP_PORT=str(port),
+        PARTNERSHIP_SMTP_TIMEOUT="30",
+        PARTNERSHIP_SCHEDULER_HEARTBEAT_SECONDS="0.5",
+        PARTNERSHIP_JOBS_EVERY='{"open_surveys": 1, "deliver_outbox": 1}',
+    )
+    try:
+        assert mailbox.blocked.wait(60), "the scheduler never sent the first email"
+        held_since = time.monotonic()
+        while time.monotonic() - held_since < 1.5 * stale_seconds:
+            db.session.remove()  # read afresh, as the command run by a monitor would
+            status = runner.invoke(args=["jobs", "status"])
+            assert status.exit_code == 0, status.output
+            assert "Scheduler: running" in status.output
+            time.sleep(0.5)
+        assert not mailbox.accepted  # the batch was held all along
+    finally:
+        mailbox.release.set()
+        stop([scheduler])
+        controller.stop()
+
+
 def test_the_web_app_never_starts_a_scheduler(migrated):
     """Neither building the app nor serving a request imports APScheduler."""
     code = (
