@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/submit.py
 	$(PY) benchmarks/scoring.py
 	$(PY) benchmarks/outbox_window.py
+	$(PY) benchmarks/results_page.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

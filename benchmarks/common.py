@@ -135,6 +135,42 @@ class Server:
         return total / ticks
 
 
+def process_cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) each live process of `pids` has used (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            fields = _stat_fields(pid)
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def postgres_backends_cpu(url: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the database of `url` (the server
+    runs on this machine), this query's own backend left out; {} for SQLite. Take it before
+    and after a load: `cpu_delta` gives what the backends spent serving it."""
+    if not url.startswith("postgresql"):
+        return {}
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return process_cpu([int(r[0]) for r in rows])
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two `process_cpu` readings by the processes alive at the
+    second (one that started in between counts in full)."""
+    return sum(used - before.get(pid, 0.0) for pid, used in after.items())
+
+
 def memory_kb(pid: int) -> dict[str, int]:
     """Rss, Pss and the rest of /proc/PID/smaps_rollup in kB, with Private = clean + dirty."""
     values: dict[str, int] = {}

@@ -78,8 +78,3 @@ def roughly(delta: dt.timedelta) -> str:
         whole = int(days)
         return f"{whole} day{'s' if whole != 1 else ''}"
     return duration(delta)
-
-
-def long_day(day: dt.date) -> str:
-    """A calendar day for stakeholders: "Friday 14 June 2030"."""
-    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"

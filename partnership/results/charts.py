@@ -21,7 +21,6 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from markupsafe import Markup
 from reportlab.graphics import renderSVG
@@ -40,6 +39,7 @@ from reportlab.lib.attrmap import AttrMap, AttrMapValue
 from reportlab.lib.validators import isString
 from reportlab.pdfbase import pdfmetrics
 
+from partnership.results.chart_rows import GapRow, SplitRow  # noqa: F401 - drawn here, re-exported
 from partnership.scoring.format import fmt_pct, fmt_score
 
 ORG_COLORS = {"A": "#1f77b4", "B": "#d95f02"}
@@ -341,18 +341,6 @@ def radar_chart(
 # --- gap ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GapRow:
-    """One dimension of the gap chart: G = S_A - S_B with its 95% interval."""
-
-    label: str
-    gap: float | None
-    low: float | None = None
-    high: float | None = None
-    confirmed: bool | None = None
-    census: bool | None = None
-
-
 def gap_chart(
     rows: Sequence[GapRow], org_names: Mapping[str, str] | None = None, *, width: float = 440
 ) -> Chart:
@@ -474,18 +462,6 @@ def gap_chart(
 
 
 # --- favorable split ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SplitRow:
-    """Shares (0..1) of favorable, neutral and unfavorable answers of one organization."""
-
-    dimension: str
-    org: str  # "A" | "B"
-    org_name: str
-    favorable: float | None
-    neutral: float | None
-    unfavorable: float | None
 
 
 def split_chart(rows: Sequence[SplitRow], *, width: float = 560) -> Chart:

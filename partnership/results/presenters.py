@@ -19,7 +19,7 @@ from typing import Any
 
 from partnership.instruments.catalog import option_labels
 from partnership.partnerships.levels import LEVEL_GROUP_LABELS
-from partnership.results.charts import GapRow, SplitRow
+from partnership.results.chart_rows import GapRow, SplitRow
 from partnership.scoring import words
 from partnership.scoring.format import NA, fmt_number, fmt_pct, fmt_score, fmt_stat
 from partnership.scoring.model import KPI_DIRECTION_LABELS, headline_order

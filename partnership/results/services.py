@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from partnership.accounts.models import User
 from partnership.db import utcnow
@@ -174,14 +175,14 @@ def compute_result(
     )
 
 
-def current_snapshot(survey: Survey) -> Snapshot | None:
-    """The survey's newest snapshot, or None when it has none (not closed yet)."""
-    return db.session.scalar(
-        select(Snapshot)
-        .where(Snapshot.survey_id == survey.id)
-        .order_by(Snapshot.version.desc())
-        .limit(1)
-    )
+def current_snapshot(survey: Survey, *, data: bool = True) -> Snapshot | None:
+    """The survey's newest snapshot, or None when it has none (not closed yet). data=False
+    leaves its (large) `data` to be loaded when first read, for a page that may already keep
+    what it draws from it."""
+    query = select(Snapshot).where(Snapshot.survey_id == survey.id)
+    if not data:
+        query = query.options(defer(Snapshot.data))
+    return db.session.scalar(query.order_by(Snapshot.version.desc()).limit(1))
 
 
 def freeze_snapshot(survey: Survey, *, reason: str = "close", user: User | None = None) -> Snapshot:
@@ -285,12 +286,15 @@ def rescore(survey: Survey, user: User | None) -> Snapshot:
 
 
 def hidden_comment_ids(survey: Survey) -> set[str]:
-    """Ids of the survey's comments a coach hid (kept, but shown nowhere)."""
+    """Ids of the survey's comments a coach hid (kept, but shown nowhere). Reads the hidden
+    comments of all surveys through their partial index, each checked against its response:
+    the few hidden rows, never every response or comment of the survey."""
     return set(
         db.session.scalars(
-            select(Comment.id)
-            .join(Response, Response.id == Comment.response_id)
-            .where(Response.survey_id == survey.id, Comment.is_hidden.is_(True))
+            select(Comment.id).where(
+                Comment.is_hidden.is_(True),
+                exists().where(Response.id == Comment.response_id, Response.survey_id == survey.id),
+            )
         )
     )
 

@@ -27,13 +27,14 @@ from partnership.accounts.session import current_account
 from partnership.errors import Refused
 from partnership.governance import views as governance_views
 from partnership.instruments.models import Instrument
+from partnership.memo import kept
 from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import (
     can_write,
     get_child_or_404,
     get_partnership_or_404,
 )
-from partnership.results import charts, presenters, services
+from partnership.results import presenters, services
 from partnership.surveys.models import Survey
 from partnership.surveys.services import survey_instrument
 from partnership.timefmt import short_when
@@ -82,6 +83,8 @@ def _survey_name(instrument: Instrument, survey: Survey) -> str:
 
 
 def _survey_charts(page: dict[str, Any]) -> dict[str, Markup]:
+    from partnership.results import charts  # ReportLab: loaded by the first page that draws
+
     labels, scores_a, scores_b = page["radar"]
     rows, cols, values = page["heatmap"]
     out = {
@@ -183,25 +186,63 @@ def survey_results(partnership_id: int, survey_id: int):
         return render_template("results/survey.html", **context)
     if survey.state != "closed":
         return render_template("results/survey.html", **context)
-    snapshot = services.current_snapshot(survey)
+    snapshot = services.current_snapshot(survey, data=False)
     if snapshot is not None:
+        # Frozen results: what is drawn from them is kept per snapshot version (and per set
+        # of hidden comments for what shows comments), so a re-score (a new version) or a
+        # hidden comment (a new set) gets fresh ones and nothing else ever goes stale.
+        frozen = (snapshot.id, snapshot.version, snapshot.created_at)
+        hidden = frozenset(services.hidden_comment_ids(survey))
         try:
-            page = presenters.survey_page(
-                snapshot.data,
-                hidden_comment_ids=services.hidden_comment_ids(survey),
-                item_texts=services.item_texts(survey),
+            page = kept(
+                "results-page",
+                (frozen, hidden),
+                lambda: presenters.survey_page(
+                    snapshot.data,
+                    hidden_comment_ids=hidden,
+                    item_texts=services.item_texts(survey),
+                ),
+                limit=KEPT_PAGES,
             )
         except UNREADABLE:
             log.warning("snapshot %s of survey %s is unreadable", snapshot.id, survey.id)
         else:
             context.update(
                 page=page,
-                charts=_survey_charts(page),
+                charts=kept(
+                    "results-charts", frozen, lambda: _survey_charts(page), limit=KEPT_PAGES
+                ),
+                comments_html=kept(
+                    "results-comments",
+                    (frozen, hidden, partnership.id, context["can_edit"]),
+                    lambda: _comments_html(partnership, page, context["can_edit"]),
+                    limit=KEPT_PAGES,
+                ),
                 snapshot=snapshot,
                 snapshot_at=_local(partnership, snapshot.created_at),
                 exports=_exports(partnership, survey),
             )
     return render_template("results/survey.html", **context)
+
+
+#: Results pages whose charts, display rows and comment list a worker keeps (a 10k-respondent
+#: survey's are about 0.5 MB).
+KEPT_PAGES = 16
+
+
+def _comments_html(partnership: Partnership, page: dict[str, Any], can_edit: bool) -> Markup:
+    """The comment list of a results page. Each "Hide" button posts the page's one hiding form
+    (its CSRF token written once) to its comment's URL: no form, URL building or token per
+    comment."""
+    hide_url = url_for("results.hide_comment", partnership_id=partnership.id, comment_id="-")
+    return Markup(  # noqa: S704 - autoescaped template output
+        render_template(
+            "results/_comments.html",
+            page=page,
+            can_edit=can_edit,
+            hide_prefix=hide_url[: -len("-/hide")],
+        )
+    )
 
 
 def _unique(labels: list[str]) -> list[str]:
@@ -216,6 +257,8 @@ def _unique(labels: list[str]) -> list[str]:
 @bp.get("/partnerships/<int:partnership_id>/trends")
 @login_required
 def trends(partnership_id: int):
+    from partnership.results import charts  # ReportLab: loaded by the first page that draws
+
     partnership = get_partnership_or_404(current_account(), partnership_id)
     lineages = []
     for k, (instrument, surveys) in enumerate(services.surveys_by_lineage(partnership, ["closed"])):

@@ -86,7 +86,7 @@ def record_responses(survey_id: int, responses: Iterable[PastResponse]) -> list[
             }
         )
         answers.extend(
-            {"id": new_uuid(), "response_id": rid, "item_id": item_id, "value": value}
+            {"response_id": rid, "item_id": item_id, "value": value}
             for item_id, value in r.answers.items()
         )
         comments.extend(

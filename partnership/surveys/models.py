@@ -251,16 +251,24 @@ class Response(Base):
 
 class Answer(Base):
     """One closed answer: the raw option value 1..A (0..10 for likelihood); NULL means
-    "not applicable". Unanswered items have no row. Both are missing, never zero."""
+    "not applicable". Unanswered items have no row. Both are missing, never zero.
+
+    An answer is the answer of its response (a random uuid4) to one item: that pair is the
+    key, so a row carries no id of its own and nothing that follows insertion order (on
+    SQLite the table has no rowid either). Storing a pulse of 21 answers thus writes each row
+    into two B-trees (the key, and the item index that guards deleting an item) instead of
+    five (rowid, a uuid key, the unique pair, and two single-column indexes), and reading a
+    response's answers walks one stretch of the key."""
 
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("response_id", "item_id"),)
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uuid)
     response_id: Mapped[str] = mapped_column(
-        ForeignKey("responses.id", ondelete="CASCADE"), index=True
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
     )
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="RESTRICT"), index=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
     value: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
 
 
@@ -269,6 +277,16 @@ class Comment(Base):
     marked hidden, and the hiding is logged."""
 
     __tablename__ = "comments"
+    __table_args__ = (
+        # The few hidden comments, found without reading the others: a results page checks
+        # them on every view (its kept comment list depends on them).
+        Index(
+            "ix_comments_hidden",
+            "response_id",
+            sqlite_where=text("is_hidden IS 1"),
+            postgresql_where=text("is_hidden IS true"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uuid)
     response_id: Mapped[str] = mapped_column(

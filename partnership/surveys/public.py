@@ -30,9 +30,10 @@ from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
 from partnership.extensions import csrf
+from partnership.memo import kept
 from partnership.surveys import taking
 from partnership.surveys.models import hash_token
-from partnership.timefmt import long_day
+from partnership.timefmt import long_when
 
 bp = Blueprint("take", __name__)
 csrf.exempt(bp)  # checked by LinkForm instead, without a time limit
@@ -135,25 +136,65 @@ def _items_html(page: dict) -> Markup | None:
     key = page.get("fragment_key")
     if key is None:
         return None
-    cache = current_app.extensions.setdefault("pp_survey_fragments", {})
-    html = cache.get(key)
-    if html is None:
-        html = Markup(render_template("take/_items.html", **page))  # noqa: S704 - autoescaped output
-        if len(cache) >= 256:
-            cache.clear()
-        cache[key] = html
-    return html
+    return kept(
+        "survey-questions",
+        key,
+        lambda: Markup(render_template("take/_items.html", **page)),  # noqa: S704 - autoescaped
+    )
+
+
+#: Stand-ins for the two per-link values of a page kept whole (`_survey_page`): letters only,
+#: so escaping leaves them as they are.
+_ACTION_SLOT = "pp-slot-action-7c1e"
+_CSRF_SLOT = "pp-slot-csrf-7c1e"
+#: What a survey page shows besides its questions and the per-link action and CSRF token.
+_PAGE_VALUES = (
+    "partnership_name",
+    "instrument_name",
+    "intro",
+    "minutes",
+    "closes_text",
+    "min_group",
+    "partner_name",
+    "organization_name",
+    "notice",
+)
 
 
 def _survey_page(result: taking.LinkResult, token: str, status: int):
-    assert result.page is not None
-    return render_template(
-        "take/survey.html",
-        action=url_for("take.survey", token=token),
-        csrf_value=_page_csrf("survey", token),
-        items_html=_items_html(result.page),
-        **result.page,
-    ), status
+    """The survey page. An unanswered page without messages, for a visitor without cookies
+    (no account signed in, no flashed message: the page's frame shows nothing of theirs), is
+    the same for everyone of an organization but for the link's action and CSRF token: it is
+    rendered once per version, organization and shown values, and those two are filled in."""
+    page = result.page
+    assert page is not None
+    action = url_for("take.survey", token=token)
+    csrf_value = _page_csrf("survey", token)
+    key = page.get("fragment_key")
+    if key is None or status != 200 or request.cookies:
+        return render_template(
+            "take/survey.html",
+            action=action,
+            csrf_value=csrf_value,
+            items_html=_items_html(page),
+            **page,
+        ), status
+    whole = (key, csrf_value is None, *(page[name] for name in _PAGE_VALUES))
+    html = kept(
+        "survey-pages",
+        whole,
+        lambda: render_template(
+            "take/survey.html",
+            action=_ACTION_SLOT,
+            csrf_value=None if csrf_value is None else _CSRF_SLOT,
+            items_html=_items_html(page),
+            **page,
+        ),
+    )
+    html = html.replace(_ACTION_SLOT, action)
+    if csrf_value is not None:
+        html = html.replace(_CSRF_SLOT, csrf_value)
+    return html, status
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
@@ -165,9 +206,15 @@ def survey(token: str):
     if not _link_form("survey", token).validate():
         result = taking.open_link(token, ip=_ip(), kept=request.form, notice=UNVERIFIED)
         return link_refusal(result, token) or _survey_page(result, token, 400)
-    result = taking.submit(token, request.form, ip=_ip())
+    # The form carried the link's own CSRF token (when CSRF is on): the client had the page.
+    checked = bool(current_app.config.get("WTF_CSRF_ENABLED", True))
+    result = taking.submit(token, request.form, ip=_ip(), csrf_checked=checked)
     if result.status == "submitted":
-        return redirect(url_for("take.thanks", closes=result.closes_on or None), code=303)
+        closes = result.closes_at.astimezone(dt.UTC) if result.closes_at else None
+        return redirect(
+            url_for("take.thanks", closes=closes.strftime("%Y-%m-%dT%H:%MZ") if closes else None),
+            code=303,
+        )
     if result.status == "confirm_empty":
         return _survey_page(result, token, 200)
     return link_refusal(result, token) or _survey_page(result, token, 400)
@@ -175,13 +222,15 @@ def survey(token: str):
 
 @bp.get("/s/thanks")
 def thanks():
-    """The thank-you page. It names nothing but the day the survey closes (`closes`, an ISO
-    date; anything else is ignored), so it can say when the results will be shared."""
+    """The thank-you page. It names nothing but when the survey closes (`closes`, an ISO time
+    in UTC; anything else is ignored), so it can say when the results will be shared. (The
+    submission reads no partnership, so the time is shown in UTC, with the zone's name.)"""
     try:
-        closes = dt.date.fromisoformat(request.args.get("closes", ""))
+        closes = dt.datetime.strptime(request.args.get("closes", ""), "%Y-%m-%dT%H:%MZ")
     except ValueError:
         closes = None
-    return _message("thanks", 200, closes_on=long_day(closes) if closes else "")
+    when = long_when(closes.replace(tzinfo=dt.UTC), "UTC") if closes else ""
+    return _message("thanks", 200, closes_on=when)
 
 
 @bp.route("/s/<token>/opt-out", methods=["GET", "POST"])

@@ -31,7 +31,7 @@ from typing import Any, cast
 
 from flask import current_app
 from markupsafe import escape
-from sqlalchemy import Table, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Table, TextClause, bindparam, exists, insert, or_, select, text, update
 
 from partnership import throttle
 from partnership.accounts.models import AttemptThrottle
@@ -40,6 +40,7 @@ from partnership.extensions import db
 from partnership.instruments.catalog import NA_LABEL, SCALES, render_text
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.instruments.services import dimension_label
+from partnership.memo import kept
 from partnership.partnerships.models import (
     Organization,
     Partnership,
@@ -47,7 +48,6 @@ from partnership.partnerships.models import (
     other_organization,
 )
 from partnership.surveys.models import (
-    Answer,
     Comment,
     Invitation,
     InvitationToken,
@@ -55,7 +55,7 @@ from partnership.surveys.models import (
     Survey,
     hash_token,
 )
-from partnership.timefmt import long_when, zone
+from partnership.timefmt import long_when
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +195,39 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class _Items:
+    """A version's items alone: what validating a submission needs (duck-types a version
+    for `validate_answers`, `unexpected_fields` and `kept_answers`)."""
+
+    items: tuple[PageItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Submission:
+    """What storing a submission needs of its link: the invitation, its survey's state and
+    its version (no partnership, organization or instrument: nothing the page shows)."""
+
+    invitation_id: int
+    survey_id: int
+    organization_id: int
+    function: str
+    level: str
+    is_used: bool
+    state: str
+    closes_at: dt.datetime | None
+    version_id: int
+    version_key: tuple[int, Any] | None
+
+    def may_submit(self, now: dt.datetime) -> bool:
+        """Unused and open now (the conditional UPDATE checks it again when writing)."""
+        return (
+            not self.is_used
+            and self.state == "open"
+            and (self.closes_at is None or self.closes_at > now)
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class PageField:
     """One question as the page renders it (attributes, so Jinja reads them fast)."""
 
@@ -215,6 +248,8 @@ class PageField:
     describedby: str
     #: Fixed attributes every radio of the item carries (` required`, ` aria-invalid="true"`).
     radio_tail: str = ""
+    #: The item's dimension (key), or None: the page groups its questions by it.
+    dimension: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,29 +265,25 @@ class PageSection:
         return f"part-{self.number}"
 
 
-def _section_heading(dimension: str | None, items: list[PageField], version: Any) -> str:
-    if dimension is not None:
-        return dimension_label(dimension, version)
-    if all(i.kind == "comment" for i in items):
-        return "In your own words"
-    return "Overall"
-
-
-def page_sections(fields: list[PageField], dimensions: list[str | None], version: Any):
+def page_sections(fields: list[PageField], version: Any) -> list[PageSection]:
     """The page's questions grouped into parts: consecutive questions of one dimension under
-    its name; the overall and likelihood questions under "Overall"; comments under "In your
-    own words"."""
+    its name (the label the coach gave it in this version, else the catalog's); the overall
+    and likelihood questions under "Overall"; comments under "In your own words"."""
     groups: list[tuple[str | None, bool, list[PageField]]] = []
-    for item, dimension in zip(fields, dimensions, strict=True):
-        comment = dimension is None and item.kind == "comment"
-        if groups and groups[-1][0] == dimension and groups[-1][1] == comment:
+    for item in fields:
+        comment = item.dimension is None and item.kind == "comment"
+        if groups and groups[-1][0] == item.dimension and groups[-1][1] == comment:
             groups[-1][2].append(item)
         else:
-            groups.append((dimension, comment, [item]))
-    return [
-        PageSection(n, _section_heading(dimension, items, version), tuple(items))
-        for n, (dimension, _comment, items) in enumerate(groups, start=1)
-    ]
+            groups.append((item.dimension, comment, [item]))
+    sections = []
+    for number, (dimension, comment, items) in enumerate(groups, start=1):
+        if dimension is not None:
+            heading = dimension_label(dimension, version)
+        else:
+            heading = "In your own words" if comment else "Overall"
+        sections.append(PageSection(number, heading, tuple(items)))
+    return sections
 
 
 @dataclass
@@ -278,10 +309,10 @@ class LinkResult:
 @dataclass
 class SubmitResult(LinkResult):
     """The outcome of `submit`; the statuses of LinkResult, and "confirm_empty" (nothing was
-    answered: the page again, asking whether to send it empty). `closes_on`: after a
-    submission, the survey's planned closing day (ISO date, partnership's zone), or ""."""
+    answered: the page again, asking whether to send it empty). `closes_at`: after a
+    submission, the survey's planned closing time (UTC), or None."""
 
-    closes_on: str = ""
+    closes_at: dt.datetime | None = None
 
 
 @dataclass
@@ -335,6 +366,29 @@ _LOOKUP = (
     .order_by(_org.c.position)
 )
 
+#: The lookup of a submission: the token's invitation, its survey and version (three primary
+#: key reads after the token's), nothing else.
+_SUBMISSION = (
+    select(
+        _inv.c.id,
+        _inv.c.survey_id,
+        _inv.c.organization_id,
+        _inv.c.function,
+        _inv.c.level,
+        _inv.c.is_used,
+        _sur.c.state,
+        _sur.c.closes_at,
+        _sur.c.instrument_version_id,
+        _ver.c.is_locked,
+        _ver.c.created_at,
+    )
+    .select_from(_tok)
+    .join(_inv, _inv.c.id == _tok.c.invitation_id)
+    .join(_sur, _sur.c.id == _inv.c.survey_id)
+    .join(_ver, _ver.c.id == _sur.c.instrument_version_id)
+    .where(_tok.c.token_hash == bindparam("token_hash"))
+)
+
 _ITEMS = (
     select(
         _itm.c.id,
@@ -369,7 +423,21 @@ _MARK_USED = (
     .values(is_used=True)
 )
 _INSERT_RESPONSE = insert(_table(Response))
-_INSERT_ANSWERS = insert(_table(Answer))
+
+
+def _insert_answers(count: int) -> TextClause:
+    """One INSERT of `count` answers of one response (binds :r, :i0, :v0, :i1, ...): one
+    statement and one round trip for the whole sheet, where an executemany sends a statement
+    per answer (psycopg pipelines them, but each is still sent, executed and acknowledged)."""
+    statement = _ANSWER_INSERTS.get(count)
+    if statement is None:
+        rows = ", ".join(f"(:r, :i{n}, :v{n})" for n in range(count))
+        statement = text(f"INSERT INTO answers (response_id, item_id, value) VALUES {rows}")
+        _ANSWER_INSERTS[count] = statement
+    return statement
+
+
+_ANSWER_INSERTS: dict[int, TextClause] = {}
 _INSERT_COMMENTS = insert(_table(Comment))
 
 
@@ -417,23 +485,51 @@ def _lookup(token: str, ip: str | None) -> tuple[Link | None, dt.datetime | None
     return link, first[22]
 
 
+def _submission(token: str) -> _Submission | None:
+    """The part of a link a submission needs (`_SUBMISSION`), or None for an unknown token."""
+    if not token or len(token) > 200:
+        return None
+    row = db.session.connection().execute(_SUBMISSION, {"token_hash": hash_token(token)}).first()
+    if row is None:
+        return None
+    return _Submission(
+        invitation_id=row[0],
+        survey_id=row[1],
+        organization_id=row[2],
+        function=row[3],
+        level=row[4],
+        is_used=bool(row[5]),
+        state=row[6],
+        closes_at=row[7],
+        version_id=row[8],
+        version_key=(row[8], row[10]) if row[9] else None,
+    )
+
+
 def _load_version(link: Link) -> PageVersion:
+    """The version's items with its instrument, as the page shows them."""
+    return PageVersion(
+        link.version_id,
+        link.instrument,
+        _items(link.version_id, link.version_key).items,
+        link.dimension_labels,
+    )
+
+
+def _items(version_id: int, version_key: tuple[int, Any] | None) -> _Items:
     """The version's items. A locked version never changes (editing one that was used creates
     a new version), so its items are kept per process, keyed by id and creation time."""
-    cache: dict[Any, tuple[PageItem, ...]] = current_app.extensions.setdefault(
-        "pp_survey_items", {}
-    )
-    items = cache.get(link.version_key) if link.version_key is not None else None
-    if items is None:
-        rows = db.session.connection().execute(_ITEMS, {"version_id": link.version_id})
-        items = tuple(
-            PageItem(r[0], r[1], r[2], r[3], r[4] or "", bool(r[5]), bool(r[6]), r[7]) for r in rows
+
+    def read() -> _Items:
+        rows = db.session.connection().execute(_ITEMS, {"version_id": version_id})
+        return _Items(
+            tuple(
+                PageItem(r[0], r[1], r[2], r[3], r[4] or "", bool(r[5]), bool(r[6]), r[7])
+                for r in rows
+            )
         )
-        if link.version_key is not None:
-            if len(cache) >= 256:
-                cache.clear()
-            cache[link.version_key] = items
-    return PageVersion(link.version_id, link.instrument, items, link.dimension_labels)
+
+    return read() if version_key is None else kept("survey-items", version_key, read)
 
 
 def _client_key(ip: str | None) -> list[str]:
@@ -536,6 +632,7 @@ def survey_page_context(
     preview: bool = False,
     closes_at: dt.datetime | None = None,
     notice: str | None = None,
+    fields_key: Any = None,
     confirm_empty: bool = False,
 ) -> dict[str, Any]:
     """Everything templates/take/survey.html needs, as plain data: render it with
@@ -548,15 +645,60 @@ def survey_page_context(
     `.min_group`, `.organizations`). answers: raw values by item id ("1".."5", "0".."10",
     "na", or comment text) to show as chosen; errors: messages by item id; notice: a message
     for the whole form; closes_at: the survey's close time (UTC), shown in the partnership's
-    time zone; confirm_empty: nothing was answered, ask whether to send it so.
+    time zone. fields_key: a key that identifies the version (locked), the respondent's
+    organization and the partnership's organizations; the questions of a page without answers
+    or messages are then built once per process and reused. confirm_empty: nothing was
+    answered; the page asks whether to send it so.
     """
     answers = answers or {}
     errors = errors or {}
     partner = other_organization(partnership.organizations, getattr(organization, "id", None))
     partner_name = partner.name if partner is not None else "our partner"
     instrument = version.instrument
-    items: list[PageField] = []
     error_list: list[dict[str, str]] = []
+    if fields_key is not None and not answers and not errors:
+        items = kept(
+            "survey-fields",
+            fields_key,
+            lambda: _page_fields(version, partner_name, {}, {}, []),
+        )
+    else:
+        items = _page_fields(version, partner_name, answers, errors, error_list)
+    closes_text = format_in_zone(closes_at, partnership.timezone) if closes_at else ""
+    return {
+        "preview": preview,
+        "partnership_name": partnership.name,
+        "instrument_name": instrument.name,
+        "intro": render_text(instrument.description or "", partner_name),
+        "minutes": instrument.minutes or 5,
+        "closes_text": closes_text,
+        "min_group": partnership.min_group,
+        "partner_name": partner_name,
+        "organization_name": getattr(organization, "name", ""),
+        "items": items,
+        "sections": page_sections(items, version),
+        "questions": len(items),
+        "confirm_empty": confirm_empty,
+        "any_required": any(i.required for i in items),
+        "scales": SCALE_OPTIONS_HTML,
+        "na_label": str(escape(NA_LABEL)),
+        "likelihood_ends": LIKELIHOOD_ENDS,
+        "comment_max": COMMENT_MAX,
+        "error_list": error_list,
+        "notice": notice,
+    }
+
+
+def _page_fields(
+    version: Any,
+    partner_name: str,
+    answers: Mapping[int, str],
+    errors: Mapping[int, str],
+    error_list: list[dict[str, str]],
+) -> list[PageField]:
+    """The questions of a page, numbered, with the answers to show and the messages (each
+    message also goes into `error_list`)."""
+    items: list[PageField] = []
     ordered = sorted(version.items, key=lambda i: (i.position, i.id))
     for number, item in enumerate(ordered, start=1):
         name = f"item-{item.id}"
@@ -586,33 +728,12 @@ def survey_page_context(
                 first_id=first_id,
                 describedby=" ".join(described),
                 radio_tail=_RADIO_TAILS[(item.is_required, bool(error))],
+                dimension=item.dimension,
             )
         )
         if error:
             error_list.append({"href": "#" + first_id, "text": f"{number}. {text}", "error": error})
-    closes_text = format_in_zone(closes_at, partnership.timezone) if closes_at else ""
-    return {
-        "preview": preview,
-        "partnership_name": partnership.name,
-        "instrument_name": instrument.name,
-        "intro": render_text(instrument.description or "", partner_name),
-        "minutes": instrument.minutes or 5,
-        "closes_text": closes_text,
-        "min_group": partnership.min_group,
-        "partner_name": partner_name,
-        "organization_name": getattr(organization, "name", ""),
-        "items": items,
-        "sections": page_sections(items, [i.dimension for i in ordered], version),
-        "questions": len(items),
-        "confirm_empty": confirm_empty,
-        "any_required": any(i.required for i in items),
-        "scales": SCALE_OPTIONS_HTML,
-        "na_label": str(escape(NA_LABEL)),
-        "likelihood_ends": LIKELIHOOD_ENDS,
-        "comment_max": COMMENT_MAX,
-        "error_list": error_list,
-        "notice": notice,
-    }
+    return items
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -670,7 +791,7 @@ def validate_answers(
     return out.answers, out.comments, out.errors
 
 
-#: What the survey form posts besides the answers ("confirm_empty": send with no answer).
+#: What the survey form posts besides the answers.
 FORM_FIELDS = frozenset({"csrf_token", "confirm_empty"})
 #: The notice of a submission with fields the survey does not ask (nothing is stored).
 UNEXPECTED = (
@@ -719,6 +840,7 @@ def open_link(
         return refused
     version = _load_version(link)
     db.session.rollback()
+    reusable = kept is None and link.version_key is not None
     page = survey_page_context(
         version,
         link.organization,
@@ -726,6 +848,11 @@ def open_link(
         answers=kept_answers(version, kept) if kept is not None else None,
         closes_at=link.closes_at,
         notice=notice,
+        fields_key=(
+            (link.version_key, link.organization_id, link.partnership.organizations)
+            if reusable
+            else None
+        ),
     )
     if kept is None and link.version_key is not None:
         # The questions of a locked version, unanswered and without messages, read the same
@@ -734,61 +861,89 @@ def open_link(
     return LinkResult("open", page=page)
 
 
-def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> SubmitResult:
-    """Store a stakeholder's answers, once. Commits at most once (rolls back otherwise).
+def submit(
+    token: str, form: Mapping[str, str], *, ip: str | None = None, csrf_checked: bool = False
+) -> SubmitResult:
+    """Store a stakeholder's answers, once. Commits at most once: one transaction from the
+    lookup to the last answer (on SQLite it begins IMMEDIATE).
 
     Bad answers, and fields the survey does not ask or fields sent twice, store nothing and
-    give the page again with the answers kept and the messages ("invalid_answers"). Otherwise one transaction marks the invitation used with a conditional
-    UPDATE (`... WHERE id = :id AND is_used = false AND <its survey is still open>`) and, only
-    if that changed one row, inserts the response (segment copied from the invitation, today's
-    UTC date, a random id) and its answers and comments. A concurrent submission of the same
-    token changes no row and gets "used"; a survey that closed meanwhile gets "closed"; nothing
-    is stored for either.
+    give the page again with the answers kept and the messages ("invalid_answers").
+    Otherwise the invitation is marked used with a conditional UPDATE (`... WHERE id = :id
+    AND is_used = false AND <its survey is still open>`) and, only if that changed one row,
+    the response (segment copied from the invitation, today's UTC date, a random id) and its
+    answers and comments are inserted. A concurrent submission of the same token changes no
+    row and gets "used"; a survey that closed meanwhile gets "closed"; nothing is stored for
+    either.
 
-    The lookup and validation run in a read transaction (DEFERRED on SQLite, no lock), and
-    the UPDATE and inserts in a writing one (``_store``), so the write lock is held only for
-    them; the conditional UPDATE re-checks everything that matters, so nothing read earlier
-    can be stale.
+    The lookup reads only what storing needs (the invitation, its survey, its version's key),
+    not the partnership, organizations and instrument the page shows; those are read only to
+    show a page again or to explain a refusal. `csrf_checked`: the form carried the link's
+    CSRF token, an HMAC of the token under the app's secret that only the page of a valid link
+    gives out, so the client already knows the link is valid and the throttle on guessing
+    links has nothing left to protect: it is not read. Otherwise it is read first, and a
+    blocked client is refused whatever the token.
+
+    One transaction rather than a read followed by a writing one: the read's BEGIN and
+    ROLLBACK cost more than the lookup and validation they would keep out of the write lock
+    (benchmarks/submit.py; the conditional UPDATE re-checks everything that matters anyway).
     """
-    done, link = _resolve(token, ip)
-    if done is not None:
-        return SubmitResult(done.status, wait_seconds=done.wait_seconds)
-    assert link is not None
+    with db.writing():
+        return _submit(token, form, ip, csrf_checked)
+
+
+def _submit(
+    token: str, form: Mapping[str, str], ip: str | None, csrf_checked: bool
+) -> SubmitResult:
     now = utcnow()
-    refused = _gate(link, now)
-    if refused is not None:
-        db.session.rollback()
-        return SubmitResult(refused.status, closed_on=refused.closed_on)
-    version = _load_version(link)
-    db.session.rollback()
-    answers, comments, errors = validate_answers(version, form)
-    unexpected = unexpected_fields(version, form)
+    found = _submission(token) if csrf_checked or not _wait(ip) else None
+    target: Link | _Submission
+    if found is not None and found.may_submit(now):
+        target = found
+    else:
+        # An unknown, used or closed link, a survey not open yet, or a client the throttle
+        # blocks: the page's own path, which counts unknown tokens and explains a refusal in
+        # the partnership's terms.
+        done, link = _resolve(token, ip)
+        if done is not None:
+            return SubmitResult(done.status, wait_seconds=done.wait_seconds)
+        assert link is not None
+        refused = _gate(link, now)
+        if refused is not None:
+            return SubmitResult(refused.status, closed_on=refused.closed_on)
+        target = link
+    items = _items(target.version_id, target.version_key)
+    answers, comments, errors = validate_answers(items, form)
+    unexpected = unexpected_fields(items, form)
     if errors or unexpected:
-        db.session.rollback()
+        link, _ = _lookup(token, ip)
+        assert link is not None
         page = survey_page_context(
-            version,
+            _load_version(link),
             link.organization,
             link.partnership,
-            answers=kept_answers(version, form),
+            answers=kept_answers(items, form),
             errors=errors,
             closes_at=link.closes_at,
             notice=UNEXPECTED if unexpected else None,
         )
         return SubmitResult("invalid_answers", page=page)
     if not answers and not comments and form.get("confirm_empty") != "1":
-        # An empty response counts as taking part: ask first (without JavaScript).
+        # An empty response counts as taking part: ask first (a form of its own, so it works
+        # without JavaScript); nothing is stored until it comes back confirmed.
+        link, _ = _lookup(token, ip)
+        assert link is not None
         page = survey_page_context(
-            version,
+            _load_version(link),
             link.organization,
             link.partnership,
             closes_at=link.closes_at,
             confirm_empty=True,
         )
         return SubmitResult("confirm_empty", page=page)
-    result = _store(token, ip, link, now, answers, comments)
-    if result.status == "submitted" and link.closes_at is not None:
-        local = link.closes_at.astimezone(zone(link.partnership.timezone))
-        result.closes_on = local.date().isoformat()
+    result = _store(token, ip, target, now, answers, comments)
+    if result.status == "submitted":
+        result.closes_at = target.closes_at
     return result
 
 
@@ -796,7 +951,7 @@ def submit(token: str, form: Mapping[str, str], *, ip: str | None = None) -> Sub
 def _store(
     token: str,
     ip: str | None,
-    link: Link,
+    link: Link | _Submission,
     now: dt.datetime,
     answers: Mapping[int, int | None],
     comments: Mapping[int, str],
@@ -828,13 +983,11 @@ def _store(
         },
     )
     if answers:
-        conn.execute(
-            _INSERT_ANSWERS,
-            [
-                {"id": new_uuid(), "response_id": response_id, "item_id": item_id, "value": value}
-                for item_id, value in answers.items()
-            ],
-        )
+        params: dict[str, Any] = {"r": response_id}
+        for n, (item_id, value) in enumerate(answers.items()):
+            params[f"i{n}"] = item_id
+            params[f"v{n}"] = value
+        conn.execute(_insert_answers(len(answers)), params)
     if comments:
         conn.execute(
             _INSERT_COMMENTS,

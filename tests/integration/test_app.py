@@ -17,7 +17,7 @@ def test_production_refuses_to_start_without_secret_key(migrated):
 
 
 #: Libraries that only some pages, exports or commands need; a worker imports them on first use.
-LOADED_ON_USE = ("numpy", "scipy", "alembic", "mako", "xlsxwriter", "email_validator")
+LOADED_ON_USE = ("numpy", "scipy", "alembic", "mako", "xlsxwriter", "email_validator", "reportlab")
 
 
 def test_first_page_is_served_before_the_heavy_libraries_are_imported(migrated):

@@ -107,3 +107,32 @@ def test_hiding_needs_the_forms_csrf_token(csrf_app):
     accepted = client.post(url, data={"csrf_token": _token(page)})
     assert accepted.status_code == 302
     assert _comment(NAMING).is_hidden
+
+
+def test_a_page_seen_before_a_rescore_shows_the_new_version_after_it(app, client):
+    coach, partnership = setup_coach()
+    survey = build_closed_survey(partnership, comments={"A": [NAMING, OTHER], "B": []}).survey
+    login(client, coach)
+    before = client.get(_results_url(partnership, survey)).get_data(as_text=True)
+    assert OTHER in before and "withheld: fewer than 11 people" not in before
+    partnership.min_group = 11  # the 10 respondents of A are too few now
+    db.session.commit()
+    assert client.post(f"{_results_url(partnership, survey)[:-8]}/rescore").status_code == 302
+    after = client.get(_results_url(partnership, survey)).get_data(as_text=True)
+    assert OTHER not in after and "withheld: fewer than 11 people" in after
+
+
+def test_the_page_writes_its_csrf_token_once_for_every_hide_button(app, client):
+    coach, partnership = setup_coach()
+    survey = build_closed_survey(
+        partnership, comments={"A": [NAMING, OTHER], "B": [OTHER + " Yes."]}
+    ).survey
+    login(client, coach)
+    page = client.get(_results_url(partnership, survey)).get_data(as_text=True)
+    buttons = re.findall(r'<button type="submit" form="hide-comment" formaction="([^"]+)"', page)
+    assert len(buttons) == 3
+    assert sorted(buttons) == sorted(
+        f"/partnerships/{partnership.id}/comments/{c.id}/hide"
+        for c in db.session.scalars(select(Comment))
+    )
+    assert page.count('<form id="hide-comment"') == 1

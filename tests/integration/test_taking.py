@@ -7,7 +7,8 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import OperationalError
 
 from partnership.db import utcnow
 from partnership.extensions import db
@@ -19,6 +20,7 @@ from partnership.surveys.models import (
     Response,
     new_token,
 )
+from tests.builders.basics import login, make_user
 from tests.builders.taking import (
     count,
     full_answers,
@@ -198,8 +200,23 @@ def test_responses_cannot_be_traced_to_the_invitation_or_the_person(client, app)
     assert not all(i.isdigit() for i in ids)  # random uuid4s, not a counter
     # Any order of the ids is unrelated to submission order: they are not a sequence.
     assert len({i[:8] for i in ids}) == 6
-    answer_ids = db.session.scalars(select(Answer.id)).all()
-    assert len(set(answer_ids)) == len(answer_ids)
+    # An answer is keyed by its response's random id and its item: no id or counter of its
+    # own, and on SQLite no rowid that would follow the order answers were written in.
+    assert {c["name"] for c in inspector.get_columns("answers")} == {
+        "response_id",
+        "item_id",
+        "value",
+    }
+    assert inspector.get_pk_constraint("answers")["constrained_columns"] == [
+        "response_id",
+        "item_id",
+    ]
+    if db.is_sqlite:
+        with pytest.raises(OperationalError):
+            db.session.execute(text("SELECT rowid FROM answers"))
+        db.session.rollback()
+    keys = db.session.execute(select(Answer.response_id, Answer.item_id)).all()
+    assert {response_id for response_id, _ in keys} == set(ids)
 
 
 def test_missing_required_answer_rerenders_with_answers_kept_and_stores_nothing(client, app):
@@ -292,7 +309,7 @@ def test_an_empty_submission_asks_first_and_counts_only_once_confirmed(csrf_app)
     assert count(Response) == 1 and count(Answer) == 0 and count(Comment) == 0
     # the thank-you page says when the results will be shared
     thanks = client.get(sent.headers["Location"]).get_data(as_text=True)
-    assert "The survey closes on Monday 1 July 2030." in thanks
+    assert "The survey closes on Monday 1 July 2030, 15:00 (UTC)." in thanks
     assert "the link in your invitation email opens what both organizations heard" in thanks
 
 
@@ -498,3 +515,23 @@ def test_the_questions_come_in_parts_under_their_dimension(client, app):
         < html.index('id="part-3"')
     )
     assert '<p class="survey-progress" hidden></p>' in html  # survey.js shows "n of 22"
+
+
+def test_a_page_kept_for_visitors_without_cookies_follows_the_survey_and_the_visitor(client, app):
+    world = open_survey(invitations=3)
+    first = client.get(f"/s/{world.tokens[0]}").get_data(as_text=True)
+    second = client.get(f"/s/{world.tokens[1]}").get_data(as_text=True)
+    # Each page posts to its own link with its own token (the rest is the same page).
+    assert read_form(first).action == f"/s/{world.tokens[0]}"
+    assert read_form(second).action == f"/s/{world.tokens[1]}"
+    # A new close time shows at once: the kept page depends on what it shows.
+    world.survey.closes_at = utcnow() + dt.timedelta(days=9)
+    db.session.commit()
+    later = client.get(f"/s/{world.tokens[1]}").get_data(as_text=True)
+    assert "Open until" in later and "Open until" not in second
+    # A coach signed in on the same browser sees her own navigation on the page.
+    coach = make_user(name="Coach Ana")
+    login(client, coach)
+    signed_in = client.get(f"/s/{world.tokens[2]}").get_data(as_text=True)
+    assert "Coach Ana" in signed_in and "Log out" in signed_in
+    assert "Log out" not in first

@@ -269,11 +269,11 @@ def run_survey(w: World, p, cycle, inst, *, close: bool = True, erase: bool = Fa
     from sqlalchemy import select
 
     from partnership.extensions import db
-    from partnership.partnerships import services as ps
     from partnership.partnerships.models import Stakeholder
     from partnership.results.services import close_survey
     from partnership.surveys import services as ss
     from partnership.surveys import taking
+    from partnership.surveys.erasure import erase_stakeholder
     from partnership.surveys.models import Invitation, InvitationToken, hash_token, new_token
 
     rng = w.rng
@@ -353,7 +353,7 @@ def run_survey(w: World, p, cycle, inst, *, close: bool = True, erase: bool = Fa
             submitted_people.append(inv.stakeholder_id)
     if erase and submitted_people:
         victim = db.session.get(Stakeholder, rng.choice(submitted_people))
-        ps.erase_stakeholder(victim)
+        erase_stakeholder(victim)
         w.features.add("erase_after_answer")
     if close:
         close_survey(survey, now=w.tick())
