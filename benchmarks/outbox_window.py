@@ -53,7 +53,7 @@ def _seed(n: int) -> None:
     from partnership.surveys import services
 
     ensure_builtins()
-    coach = create_user("coach@bench.example", "Coach", "bench-password-123", role="coach")
+    coach = create_user("coach@bench.example", "Coach", "bench-password-123")
     p = create_partnership(
         coach,
         PartnershipData("Bench", "", None, "UTC", "Alpha", "A", "Beta", "B"),

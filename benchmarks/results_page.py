@@ -62,7 +62,7 @@ def setup(rng: random.Random, sizes: list[int]):
     from partnership.instruments.services import _item_from_catalog
     from partnership.partnerships.services import PartnershipData, create_partnership
 
-    coach = create_user("coach@bench.example", "Coach", PASSWORD, role="coach")
+    coach = create_user("coach@bench.example", "Coach", PASSWORD)
     partnership = create_partnership(
         coach,
         PartnershipData(

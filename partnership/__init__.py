@@ -222,12 +222,29 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["LEVELS"] = LEVELS
 
     def partnership_nav(partnership):
-        """Links of the partnership's sub-navigation, from the blueprints that are registered."""
+        """Links of the partnership's sub-navigation, from the blueprints that are registered,
+        and only those the signed-in user may open. A steering member's start with results."""
         from flask import url_for
 
+        from partnership.accounts.session import current_account
+        from partnership.partnerships import access
+
+        user = current_account()
+        sections = PARTNERSHIP_NAV
+        if access.role_on(user, partnership.id) == access.STEERING:
+            first = [k for k in STEERING_NAV_ORDER if k in NAV_ACTIONS]
+            sections = sorted(
+                PARTNERSHIP_NAV,
+                key=lambda s: first.index(s[0]) if s[0] in first else len(first),
+            )
         links = []
-        for key, label, endpoint in PARTNERSHIP_NAV:
-            if endpoint in app.view_functions:
+        for key, label, endpoint in sections:
+            # A section missing from NAV_ACTIONS is shown to coaches only.
+            action = NAV_ACTIONS.get(key, access.Act.CONFIGURE)
+            if endpoint in app.view_functions and (
+                access.refusal(user, partnership, action) is None
+                or (key not in NAV_ACTIONS and access.role_on(user, partnership.id) == "coach")
+            ):
                 links.append(
                     {
                         "key": key,
@@ -251,3 +268,18 @@ PARTNERSHIP_NAV = [
     ("thresholds", "Thresholds", "partnerships.thresholds"),
     ("schedule", "Schedule & email", "jobs.schedule_page"),
 ]
+
+#: The action a section's link needs (see partnership.partnerships.access); sections not listed
+#: are coaches' pages.
+NAV_ACTIONS = {
+    "results": "view_results",
+    "trends": "view_results",
+    "surveys": "view",
+    "governance": "view_governance",
+    "kpis": "view_kpis",
+    "instruments": "view_instruments",
+    "thresholds": "view_thresholds",
+    "schedule": "view_schedule",
+}
+#: A steering member's sub-navigation puts these first, in this order (results first).
+STEERING_NAV_ORDER = ["results", "trends", "kpis", "governance", "surveys"]

@@ -11,11 +11,16 @@ from partnership.accounts.models import User
 from partnership.accounts.services import create_user
 from partnership.db import utcnow
 from partnership.extensions import db
-from partnership.partnerships.models import Partnership, Stakeholder
+from partnership.partnerships.models import Membership, Partnership, Stakeholder
 from partnership.partnerships.services import PartnershipData, create_partnership
 from partnership.surveys.models import Cycle
 
 COACH_EMAIL = "coach@example.org"
+#: One steering member per organization (A, then B): email and name.
+STEERING_MEMBERS = [
+    ("steering.lumen@example.org", "Amara Lindqvist"),
+    ("steering.mueller@example.org", "Jörg Weißmann"),
+]
 DEMO_NAME = "Lumen Software × Müller Fertigung"
 
 _FIRST = [
@@ -120,7 +125,7 @@ def load_demo(password: str, base_url: str = "http://127.0.0.1:5000") -> str:
     """Create the demo coach and partnership when missing. Returns the login text to print."""
     coach = db.session.scalar(select(User).where(User.email == COACH_EMAIL))
     if coach is None:
-        coach = create_user(COACH_EMAIL, "Rita Conceição", password, role="coach")
+        coach = create_user(COACH_EMAIL, "Rita Conceição", password)
     partnership = db.session.scalar(select(Partnership).where(Partnership.name == DEMO_NAME))
     if partnership is None:
         partnership = create_partnership(
@@ -157,16 +162,42 @@ def load_demo(password: str, base_url: str = "http://127.0.0.1:5000") -> str:
         db.session.commit()
         _extend(partnership)
         _governance_story(partnership, coach)
+    _steering_committee(partnership, password)
     lines = [
         "Demo partnership ready: " + DEMO_NAME,
         f"Coach login: email {COACH_EMAIL}  password: {password}",
     ]
+    for (email, _name), org in zip(STEERING_MEMBERS, partnership.organizations, strict=True):
+        lines.append(f"Steering member ({org.name}) login: email {email}  password: {password}")
     link = playback_link(base_url)
     if link:
         lines.append(
             f"A stakeholder's own link (quarter 2026-Q3, closed) opens the results playback: {link}"
         )
     return "\n".join(lines)
+
+
+def _steering_committee(partnership: Partnership, password: str) -> None:
+    """One steering member per organization, with the demo password (idempotent)."""
+    for (email, name), org in zip(STEERING_MEMBERS, partnership.organizations, strict=True):
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = create_user(email, name, password)
+        exists = db.session.scalar(
+            select(Membership.id).where(
+                Membership.partnership_id == partnership.id, Membership.user_id == user.id
+            )
+        )
+        if exists is None:
+            db.session.add(
+                Membership(
+                    partnership_id=partnership.id,
+                    user_id=user.id,
+                    role="steering",
+                    organization_id=org.id,
+                )
+            )
+    db.session.commit()
 
 
 # The story, quarter by quarter: mean answer (1..5 scale, before reverse keying) per dimension

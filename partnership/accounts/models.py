@@ -2,32 +2,33 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+import sqlalchemy as sa
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnership.db import Base, UTCDateTime, utcnow
 
-ROLES = ("admin", "coach", "steering")
-
 
 class User(Base):
-    """A person who logs in: an admin, a coach or a steering-committee member.
+    """A person who logs in. Whether they coach a partnership or sit on its steering committee
+    is their membership's role (per partnership); only admin is global.
 
     Stakeholders answering surveys have no account.
     """
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'coach', 'steering')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default="coach")
+    #: Global: an admin acts as a coach on every partnership and adds coaches.
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Bumped on logout and password change: every session cookie carries the version it was
     #: issued with, so an old cookie replayed after logout no longer authenticates.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     is_active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Flask-Login protocol
@@ -41,10 +42,6 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
 
 
 class AttemptThrottle(Base):

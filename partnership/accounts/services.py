@@ -62,16 +62,39 @@ def check_password_rules(password: str) -> None:
 
 
 @db.writes
-def create_user(email: str, name: str, password: str, role: str = "coach") -> User:
-    """Create an account (admin, coach or steering). Commits."""
+def create_user(email: str, name: str, password: str, *, is_admin: bool = False) -> User:
+    """Create an account (an admin with `is_admin`). What it may do on a partnership comes from
+    its memberships. Commits."""
     email = normalise_email(email)
     check_password_rules(password)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise AccountError(f"An account with the email {email} already exists.")
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role)
+    user = User(
+        email=email, name=name.strip(), password_hash=hash_password(password), is_admin=is_admin
+    )
     db.session.add(user)
     db.session.commit()
-    log.info("account created id=%s role=%s", user.id, role)
+    log.info("account created id=%s admin=%s", user.id, is_admin)
+    return user
+
+
+#: The password hash of an invited account that has not chosen its password: it matches no
+#: password (not an argon2 hash), so nobody logs in until the invitation's link is used.
+NO_PASSWORD = ""
+
+
+def has_password(user: User) -> bool:
+    """Whether the account has chosen a password (an invited one has not yet)."""
+    return user.password_hash != NO_PASSWORD
+
+
+def create_invited_user(email: str, name: str) -> User:
+    """An account without a password, for a person invited by email (flush only): they choose
+    the password through the invitation's one-time link."""
+    user = User(email=normalise_email(email), name=name.strip(), password_hash=NO_PASSWORD)
+    db.session.add(user)
+    db.session.flush()
+    log.info("account invited id=%s", user.id)
     return user
 
 
@@ -113,6 +136,7 @@ def authenticate(
     ok = verify_password(user.password_hash if user else _dummy_hash(), password)
     if ok and user is not None and user.is_active:
         throttle.clear(keys[0])
+        user.last_login_at = utcnow()
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         db.session.commit()

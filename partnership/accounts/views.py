@@ -97,21 +97,34 @@ def reset_request():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset(token: str):
+def reset(token: str, welcome: bool = False):
     form = ResetForm()
     if request.method in ("GET", "HEAD") and not services.reset_token_is_valid(token):
-        return render_template("accounts/reset_invalid.html"), 404
+        return render_template("accounts/reset_invalid.html", welcome=welcome), 404
     if form.validate_on_submit():
         try:
             services.reset_password(token, form.new_password.data or "")
         except services.AccountError as exc:
             if "no longer valid" in str(exc):
-                return render_template("accounts/reset_invalid.html"), 404
+                return render_template("accounts/reset_invalid.html", welcome=welcome), 404
             form.new_password.errors = [str(exc)]
         else:
-            flash("Your password was reset. Please log in.", "success")
+            flash(
+                "Your password is set. Please log in."
+                if welcome
+                else "Your password was reset. Please log in.",
+                "success",
+            )
             return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset.html", form=form), 400 if form.errors else 200
+    return render_template("accounts/reset.html", form=form, welcome=welcome), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def welcome(token: str):
+    """An invited steering member's one-time link: the reset form, worded as a welcome."""
+    return reset(token, welcome=True)
 
 
 def require_admin() -> None:

@@ -102,9 +102,7 @@ def owners(partnership: Partnership) -> list[Person]:
         .where(Membership.partnership_id == partnership.id, User.is_active.is_(True))
         .order_by(func.lower(User.name), User.id)
     ).all()
-    return [
-        Person(u.id, u.name, u.email, m.role, getattr(m, "organization_id", None)) for u, m in rows
-    ]
+    return [Person(u.id, u.name, u.email, m.role, m.organization_id) for u, m in rows]
 
 
 def _owner(

@@ -18,8 +18,6 @@ from partnership.errors import Refused
 from partnership.forms import attach_error
 from partnership.governance import playback as playback_services
 from partnership.governance import playbook, services, stages
-from partnership.governance.access import GovernanceAction as G
-from partnership.governance.access import authorize, may
 from partnership.governance.emails import playback_view
 from partnership.governance.forms import (
     NOBODY,
@@ -43,6 +41,8 @@ from partnership.governance.forms import (
 )
 from partnership.governance.models import Action, Issue, Lesson
 from partnership.governance.progress import gap_progress
+from partnership.partnerships.access import Act as G
+from partnership.partnerships.access import authorize, may
 from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import get_child_or_404
 from partnership.surveys.models import CYCLE_STAGES, Cycle

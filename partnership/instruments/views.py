@@ -18,8 +18,8 @@ from partnership.accounts.session import current_account
 from partnership.instruments import catalog, services
 from partnership.instruments.forms import NO_DIMENSION, DimensionForm, InstrumentForm, ItemForm
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
+from partnership.partnerships.access import Act, authorize, may
 from partnership.partnerships.models import Partnership
-from partnership.partnerships.services import can_write, get_partnership_or_404
 from partnership.surveys import services as survey_services
 from partnership.timefmt import short_date
 
@@ -43,7 +43,7 @@ def _own_or_403(instrument: Instrument) -> None:
 def _editable(partnership_id: int, instrument_id: int) -> tuple[Partnership, Instrument]:
     """The partnership (writable by this user) and one of its own instruments; 404 when it is
     not visible to the partnership, 403 for a built-in."""
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     instrument = services.get_instrument_or_404(partnership, instrument_id)
     _own_or_403(instrument)
     return partnership, instrument
@@ -61,14 +61,14 @@ def _show_url(partnership: Partnership, instrument: Instrument, anchor: str | No
 @bp.get(BASE)
 @login_required
 def index(partnership_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_INSTRUMENTS)
     entries = services.library(partnership, survey_services.surveys_per_instrument(partnership))
     return render_template(
         "instruments/index.html",
         partnership=partnership,
         builtins=[e for e in entries if e.instrument.is_builtin],
         own=[e for e in entries if not e.instrument.is_builtin],
-        can_write=can_write(current_account(), partnership),
+        can_write=may(current_account(), partnership, Act.CONFIGURE),
         kind_labels=services.KIND_LABELS,
     )
 
@@ -86,7 +86,11 @@ def _render_show(
     is_latest = version.id == latest.id
     items = sorted(version.items, key=lambda i: i.position)
     used = {d: sum(1 for i in items if i.dimension == d) for d in version.dimensions}
-    editable = can_write(current_account(), partnership) and not instrument.is_builtin and is_latest
+    editable = (
+        may(current_account(), partnership, Act.CONFIGURE)
+        and not instrument.is_builtin
+        and is_latest
+    )
     return render_template(
         "instruments/show.html",
         partnership=partnership,
@@ -103,7 +107,7 @@ def _render_show(
         kind_labels=services.KIND_LABELS,
         surveys=survey_services.surveys_per_instrument(partnership).get(instrument.id, 0),
         cloned_from=services.clone_source(instrument, partnership),
-        can_write=can_write(current_account(), partnership),
+        can_write=may(current_account(), partnership, Act.CONFIGURE),
         editable=editable,
         dimension_form=dimension_form or DimensionForm(),
         created=short_date(version.created_at, partnership.timezone),
@@ -113,7 +117,7 @@ def _render_show(
 @bp.get(BASE + "/<int:instrument_id>")
 @login_required
 def show(partnership_id: int, instrument_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_INSTRUMENTS)
     instrument = services.get_instrument_or_404(partnership, instrument_id)
     number = request.args.get("version", type=int)
     version = services.get_version_or_404(instrument, number)
@@ -123,7 +127,7 @@ def show(partnership_id: int, instrument_id: int):
 @bp.post(BASE + "/<int:instrument_id>/clone")
 @login_required
 def clone(partnership_id: int, instrument_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     instrument = services.get_instrument_or_404(partnership, instrument_id)
     number = request.form.get("version", type=int)
     copy = services.clone_instrument(partnership, instrument, number)

@@ -16,8 +16,8 @@ from partnership.jobs import services
 from partnership.jobs.forms import PlanForm
 from partnership.jobs.registry import JOBS
 from partnership.outbox import services as outbox
+from partnership.partnerships.access import Act, acts_as_coach, authorize, may
 from partnership.partnerships.models import Partnership
-from partnership.partnerships.services import can_write, get_coached_partnership_or_404
 from partnership.surveys import schedule
 from partnership.timefmt import duration, short_when
 
@@ -34,11 +34,13 @@ REMINDER_BADGES = {
 
 
 def _is_coach_account(user) -> bool:
-    return bool(user.is_authenticated and user.role != "steering")
+    return bool(user.is_authenticated and acts_as_coach(user._get_current_object()))
 
 
 def _coach_partnership(partnership_id: int, *, write: bool = False) -> Partnership:
-    return get_coached_partnership_or_404(current_account(), partnership_id, write=write)
+    return authorize(
+        current_account(), partnership_id, Act.CONFIGURE if write else Act.VIEW_SCHEDULE
+    )
 
 
 @bp.app_context_processor
@@ -67,7 +69,7 @@ def _scheduler_alert() -> dict[str, object]:
 def schedule_page(partnership_id: int):
     partnership = _coach_partnership(partnership_id)
     form = None
-    if can_write(current_account(), partnership):
+    if may(current_account(), partnership, Act.CONFIGURE):
         days = schedule.reminder_days(partnership)
         form = PlanForm(
             data={

@@ -12,12 +12,9 @@ from partnership.forms import attach_error
 from partnership.kpis import services
 from partnership.kpis.forms import KpiForm, kpi_values_form
 from partnership.kpis.models import DIRECTIONS, Kpi
+from partnership.partnerships.access import Act, authorize, may
 from partnership.partnerships.models import Partnership
-from partnership.partnerships.services import (
-    can_write,
-    get_child_or_404,
-    get_partnership_or_404,
-)
+from partnership.partnerships.services import get_child_or_404
 from partnership.scoring import fmt_number
 from partnership.surveys.models import Cycle
 
@@ -29,14 +26,14 @@ def _helpers() -> dict[str, object]:
     return {
         "number": fmt_number,
         "directions": DIRECTIONS,
-        "can_write": lambda partnership: can_write(current_account(), partnership),
+        "can_write": lambda partnership: may(current_account(), partnership, Act.CONFIGURE),
     }
 
 
 @bp.get("/partnerships/<int:partnership_id>/kpis")
 @login_required
 def index(partnership_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_KPIS)
     return render_template(
         "kpis/index.html",
         partnership=partnership,
@@ -74,7 +71,7 @@ def _render_kpi_form(partnership: Partnership, form: KpiForm, kpi: Kpi | None):
 @bp.route("/partnerships/<int:partnership_id>/kpis/new", methods=["GET", "POST"])
 @login_required
 def new_kpi(partnership_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     form = _kpi_form(partnership)
     if form.validate_on_submit():
         try:
@@ -90,7 +87,7 @@ def new_kpi(partnership_id: int):
 @bp.route("/partnerships/<int:partnership_id>/kpis/<int:kpi_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_kpi(partnership_id: int, kpi_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     kpi = get_child_or_404(Kpi, kpi_id, partnership)
     form = _kpi_form(partnership, kpi)
     if form.validate_on_submit():
@@ -107,7 +104,7 @@ def edit_kpi(partnership_id: int, kpi_id: int):
 @bp.post("/partnerships/<int:partnership_id>/kpis/<int:kpi_id>/active")
 @login_required
 def toggle_kpi(partnership_id: int, kpi_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     kpi = get_child_or_404(Kpi, kpi_id, partnership)
     active = request.form.get("active") == "1"
     services.set_kpi_active(kpi, active)
@@ -118,8 +115,10 @@ def toggle_kpi(partnership_id: int, kpi_id: int):
 @bp.route("/partnerships/<int:partnership_id>/cycles/<int:cycle_id>/kpis", methods=["GET", "POST"])
 @login_required
 def cycle_values(partnership_id: int, cycle_id: int):
-    partnership = get_partnership_or_404(
-        current_account(), partnership_id, write=request.method == "POST"
+    partnership = authorize(
+        current_account(),
+        partnership_id,
+        Act.CONFIGURE if request.method == "POST" else Act.VIEW_KPIS,
     )
     cycle = get_child_or_404(Cycle, cycle_id, partnership)
     kpis = services.list_kpis(partnership, include_inactive=False)

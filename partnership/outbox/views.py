@@ -9,8 +9,8 @@ from flask_login import login_required
 from partnership.accounts.session import current_account
 from partnership.errors import Refused
 from partnership.outbox import services
+from partnership.partnerships.access import Act, authorize, may
 from partnership.partnerships.models import Partnership
-from partnership.partnerships.services import can_write, get_coached_partnership_or_404
 from partnership.timefmt import short_when
 
 bp = Blueprint("outbox", __name__)
@@ -25,7 +25,9 @@ STATUS_LABELS = {
 
 
 def _coach_partnership(partnership_id: int, *, write: bool = False) -> Partnership:
-    return get_coached_partnership_or_404(current_account(), partnership_id, write=write)
+    return authorize(
+        current_account(), partnership_id, Act.CONFIGURE if write else Act.VIEW_SCHEDULE
+    )
 
 
 @bp.get("/partnerships/<int:partnership_id>/outbox")
@@ -44,7 +46,7 @@ def index(partnership_id: int):
         labels=STATUS_LABELS,
         kind_label=services.kind_label,
         when=lambda value: short_when(value, partnership.timezone),
-        may_retry=can_write(current_account(), partnership),
+        may_retry=may(current_account(), partnership, Act.CONFIGURE),
         max_attempts=services.MAX_ATTEMPTS,
     )
 

@@ -107,6 +107,16 @@ class CoachForm(FlaskForm):
     )
 
 
+class InviteForm(FlaskForm):
+    """A steering member to invite; the organization's choices are the partnership's A and B."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    )
+    organization = SelectField("Represents", validators=[DataRequired()])
+
+
 class ThresholdsForm(FlaskForm):
     """The early-warning thresholds, one field per ``thresholds.THRESHOLDS`` entry, typed as the
     coach reads them (shares as percentages). Checks numbers and ranges; the service checks

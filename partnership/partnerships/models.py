@@ -115,10 +115,18 @@ class Organization(Base):
 
 
 class Membership(Base):
-    """A user's access to a partnership (coach now; steering members come with governance)."""
+    """A user's role on one partnership: coach (configures, holds the raw data) or steering
+    member (reads results, takes part in governance) for one of the two organizations.
+    What each role may do is decided in ``partnership.partnerships.access``."""
 
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("partnership_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "user_id"),
+        CheckConstraint("role IN ('coach', 'steering')", name="role"),
+        CheckConstraint(
+            "(role = 'steering') = (organization_id IS NOT NULL)", name="steering_organization"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(
@@ -126,6 +134,10 @@ class Membership(Base):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20), default="coach")
+    #: The organization a steering member represents; None for a coach.
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

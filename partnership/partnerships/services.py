@@ -1,4 +1,5 @@
-"""Partnerships, their two organizations, coach memberships and stakeholders."""
+"""Partnerships, their two organizations, memberships and stakeholders. Who may do what on a
+partnership is decided in ``partnership.partnerships.access``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import select
 
 from partnership.accounts.models import User
-from partnership.errors import Forbidden, NotFound, Refused
+from partnership.errors import NotFound, Refused
 from partnership.extensions import db
 from partnership.partnerships.models import (
     DEFAULT_FUNCTIONS,
@@ -50,60 +51,19 @@ def timezones() -> list[str]:
 # --- access -------------------------------------------------------------------------------
 
 
-def visible_partnerships(user: User, *, archived: bool = False) -> list[Partnership]:
+def visible_partnerships(
+    user: User, *, archived: bool = False, role: str | None = None
+) -> list[Partnership]:
+    """The partnerships the user is a member of (with `role`: only as that role; an admin:
+    all of them), by name."""
     stmt = (
         select(Partnership).where(Partnership.is_archived.is_(archived)).order_by(Partnership.name)
     )
     if not user.is_admin:
         stmt = stmt.join(Membership, Membership.partnership_id == Partnership.id).where(
-            Membership.user_id == user.id
+            Membership.user_id == user.id, *([Membership.role == role] if role else [])
         )
     return list(db.session.scalars(stmt))
-
-
-def can_access(user: User, partnership_id: int) -> bool:
-    if user.is_admin:
-        return True
-    return (
-        db.session.scalar(
-            select(Membership.id).where(
-                Membership.partnership_id == partnership_id, Membership.user_id == user.id
-            )
-        )
-        is not None
-    )
-
-
-def get_partnership_or_404(user: User, partnership_id: int, *, write: bool = False) -> Partnership:
-    """The one access check: the partnership if the user may see it, else `NotFound` (404:
-    never reveal that it exists).
-
-    With write=True a user who may see it but not change it gets `Forbidden` (403): an
-    archived partnership is read-only, and steering members are read-mostly.
-    """
-    partnership = db.session.get(Partnership, partnership_id)
-    if partnership is None or not can_access(user, partnership_id):
-        raise NotFound("There is nothing at this address, or you have no access to it.")
-    if write and not can_write(user, partnership):
-        raise Forbidden("Your account may not do this.")
-    return partnership
-
-
-def get_coached_partnership_or_404(
-    user: User, partnership_id: int, *, write: bool = False
-) -> Partnership:
-    """`get_partnership_or_404` for coach-only pages (the schedule, the outbox): its steering
-    members get `Forbidden` (403)."""
-    partnership = get_partnership_or_404(user, partnership_id, write=write)
-    if user.role == "steering":
-        raise Forbidden("Your account may not do this.")
-    return partnership
-
-
-def can_write(user: User, partnership: Partnership) -> bool:
-    """Whether the user may change the partnership: not when it is archived (read-only), and
-    not as a steering member (read-mostly). Pages use it to offer only what will be allowed."""
-    return not partnership.is_archived and user.role != "steering"
 
 
 def get_child_or_404(model: type, child_id: object, partnership: Partnership):
@@ -212,18 +172,8 @@ def add_coach(partnership: Partnership, email: str) -> User:
         Membership(
             partnership_id=partnership.id,
             user_id=user.id,
-            role=user.role if user.role == "steering" else "coach",
+            role="coach",
         )
     )
     db.session.commit()
     return user
-
-
-def members(partnership: Partnership) -> list[tuple[User, Membership]]:
-    rows = db.session.execute(
-        select(User, Membership)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.partnership_id == partnership.id)
-        .order_by(User.name)
-    ).all()
-    return [(u, m) for u, m in rows]

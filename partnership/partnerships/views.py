@@ -1,27 +1,56 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
 
 from partnership.accounts.session import current_account
 from partnership.forms import attach_error, choices
 from partnership.governance import views as governance_views
-from partnership.partnerships import services
+from partnership.partnerships import access, committee, services
 from partnership.partnerships import stakeholders as stakeholder_services
 from partnership.partnerships import thresholds as threshold_services
+from partnership.partnerships.access import Act, authorize, may
 from partnership.partnerships.forms import (
     CoachForm,
     ImportForm,
+    InviteForm,
     PartnershipForm,
     StakeholderForm,
     ThresholdsForm,
     parse_functions,
 )
-from partnership.partnerships.models import DEFAULT_FUNCTIONS, Stakeholder
+from partnership.partnerships.models import DEFAULT_FUNCTIONS, Membership, Partnership, Stakeholder
 from partnership.surveys import erasure
 from partnership.surveys import services as survey_services
+from partnership.timefmt import short_when
 
 bp = Blueprint("partnerships", __name__)
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    """What every page uses to offer only what the signed-in user may do (globals reach
+    included templates and imported macros too)."""
+
+    def may_here(partnership, action: str, owner_id: int | None = None) -> bool:
+        return may(current_account(), partnership, action, owner_id=owner_id)
+
+    state.app.jinja_env.globals.update(
+        may=may_here,
+        Act=Act,
+        acts_as_coach=lambda: access.acts_as_coach(current_account()),
+        ROLE_LABELS=access.ROLE_LABELS,
+    )
 
 
 @bp.get("/")
@@ -55,7 +84,7 @@ def _form_data(form: PartnershipForm) -> services.PartnershipData:
 @bp.route("/partnerships/new", methods=["GET", "POST"])
 @login_required
 def create():
-    if current_account().role == "steering":
+    if not access.acts_as_coach(current_account()):
         abort(403)
     form = PartnershipForm()
     form.timezone.choices = choices(services.timezones())
@@ -77,13 +106,13 @@ def create():
 @bp.get("/partnerships/<int:partnership_id>")
 @login_required
 def show(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW)
     counts = stakeholder_services.stakeholder_counts(partnership)
     return render_template(
         "partnerships/show.html",
         partnership=partnership,
         counts=counts,
-        members=services.members(partnership),
+        members=committee.members(partnership),
         threshold_overrides=sum(
             row.is_override for row in threshold_services.current_thresholds(partnership).values()
         ),
@@ -94,7 +123,7 @@ def show(partnership_id: int):
 @bp.route("/partnerships/<int:partnership_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     form = PartnershipForm(obj=None if request.method == "POST" else partnership)
     form.timezone.choices = choices(services.timezones())
     if request.method == "GET":
@@ -122,9 +151,7 @@ def edit(partnership_id: int):
 @bp.post("/partnerships/<int:partnership_id>/archive")
 @login_required
 def archive(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id)
-    if current_account().role == "steering":
-        abort(403)
+    partnership = authorize(current_account(), partnership_id, Act.ARCHIVE)
     restore = request.form.get("restore") == "1"
     services.set_archived(partnership, not restore)
     flash(
@@ -137,10 +164,14 @@ def archive(partnership_id: int):
 @bp.route("/partnerships/<int:partnership_id>/coaches", methods=["GET", "POST"])
 @login_required
 def coaches(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    """The members page: coaches and the steering committee per organization with their last
+    login, the invite form; an admin adds a coach here (POST)."""
+    partnership = authorize(
+        current_account(),
+        partnership_id,
+        Act.ADD_COACH if request.method == "POST" else Act.VIEW_MEMBERS,
+    )
     form = CoachForm()
-    if request.method == "POST" and not current_account().is_admin:
-        abort(403)
     if form.validate_on_submit():
         try:
             user = services.add_coach(partnership, form.email.data or "")
@@ -149,12 +180,91 @@ def coaches(partnership_id: int):
         else:
             flash(f"{user.name} now has access to this partnership.", "success")
             return redirect(url_for("partnerships.coaches", partnership_id=partnership.id))
+    return _members_page(partnership, form, _invite_form(partnership, formdata=None))
+
+
+def _invite_form(partnership: Partnership, **kw: object) -> InviteForm:
+    form = InviteForm(**kw)
+    form.organization.choices = choices((o.letter, o.name) for o in partnership.organizations)
+    return form
+
+
+def _members_page(partnership: Partnership, form: CoachForm, invite_form: InviteForm):
+    everyone = committee.members(partnership)
     return render_template(
         "partnerships/coaches.html",
         partnership=partnership,
         form=form,
-        members=services.members(partnership),
-    ), (400 if form.errors else 200)
+        invite_form=invite_form,
+        coaches=[m for m in everyone if m.role == access.COACH],
+        committees=committee.committees(partnership),
+        invite_days=committee.INVITE_DAYS,
+        when=lambda value: short_when(value, partnership.timezone),
+    ), (400 if form.errors or invite_form.errors else 200)
+
+
+@bp.post("/partnerships/<int:partnership_id>/committee")
+@login_required
+def invite_member(partnership_id: int):
+    """A coach invites a steering member (name, email, organization)."""
+    partnership = authorize(current_account(), partnership_id, Act.MANAGE_STEERING)
+    form = _invite_form(partnership)
+    if form.validate_on_submit():
+        try:
+            user, created = committee.invite_steering(
+                partnership,
+                name=form.name.data or "",
+                email=form.email.data or "",
+                organization=form.organization.data or "",
+                base_url=current_app.config["BASE_URL"],
+            )
+        except committee.CommitteeError as exc:
+            attach_error(form, str(exc), exc.field)
+        else:
+            flash(
+                f"{user.name} is invited: an email with a link to choose a password is on its way."
+                if created
+                else f"{user.name} has an account already: added to the committee and told by email.",
+                "success",
+            )
+            return redirect(url_for("partnerships.coaches", partnership_id=partnership.id))
+    return _members_page(partnership, CoachForm(formdata=None), form)
+
+
+def _managed_member(partnership_id: int, member_id: int) -> tuple[Partnership, Membership]:
+    """The partnership and the membership the signed-in user may manage: steering members
+    are their coaches', coaches the admins'."""
+    partnership = authorize(current_account(), partnership_id, Act.MANAGE_STEERING)
+    membership = committee.membership(partnership, member_id)
+    if membership.role == access.COACH:
+        authorize(current_account(), partnership_id, Act.ADD_COACH)
+    return partnership, membership
+
+
+@bp.post("/partnerships/<int:partnership_id>/members/<int:member_id>/remove")
+@login_required
+def remove_member(partnership_id: int, member_id: int):
+    partnership, _ = _managed_member(partnership_id, member_id)
+    try:
+        user = committee.remove_member(partnership, member_id)
+    except committee.CommitteeError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"{user.name} is no longer a member of this partnership.", "success")
+    return redirect(url_for("partnerships.coaches", partnership_id=partnership.id))
+
+
+@bp.post("/partnerships/<int:partnership_id>/members/<int:member_id>/reinvite")
+@login_required
+def reinvite_member(partnership_id: int, member_id: int):
+    partnership, _ = _managed_member(partnership_id, member_id)
+    try:
+        user = committee.reinvite(partnership, member_id, current_app.config["BASE_URL"])
+    except committee.CommitteeError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"A new invitation to {user.email} is on its way.", "success")
+    return redirect(url_for("partnerships.coaches", partnership_id=partnership.id))
 
 
 # --- stakeholders -------------------------------------------------------------------------
@@ -163,7 +273,7 @@ def coaches(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/stakeholders")
 @login_required
 def stakeholders(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_STAKEHOLDERS)
     return render_template(
         "partnerships/stakeholders.html",
         partnership=partnership,
@@ -194,7 +304,7 @@ def _stakeholder_data(form: StakeholderForm) -> stakeholder_services.Stakeholder
 @bp.route("/partnerships/<int:partnership_id>/stakeholders/new", methods=["GET", "POST"])
 @login_required
 def new_stakeholder(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     form = _stakeholder_form(partnership)
     if form.validate_on_submit():
         try:
@@ -218,7 +328,7 @@ def new_stakeholder(partnership_id: int):
 )
 @login_required
 def edit_stakeholder(partnership_id: int, stakeholder_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     form = _stakeholder_form(partnership, obj=None if request.method == "POST" else stakeholder)
     if form.validate_on_submit():
@@ -245,7 +355,7 @@ def edit_stakeholder(partnership_id: int, stakeholder_id: int):
 @bp.post("/partnerships/<int:partnership_id>/stakeholders/<int:stakeholder_id>/active")
 @login_required
 def toggle_stakeholder(partnership_id: int, stakeholder_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     active = request.form.get("active") == "1"
     stakeholder_services.set_stakeholder_active(stakeholder, active)
@@ -259,7 +369,7 @@ def toggle_stakeholder(partnership_id: int, stakeholder_id: int):
 )
 @login_required
 def erase_stakeholder(partnership_id: int, stakeholder_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     stakeholder = services.get_child_or_404(Stakeholder, stakeholder_id, partnership)
     if request.method == "POST":
         name = erasure.erase_stakeholder(stakeholder)
@@ -276,7 +386,7 @@ def import_stakeholders(partnership_id: int):
     """Upload a CSV, see what it would change (adds, changes, deactivations), then apply it.
     The preview carries the file's text in a hidden field, so the second step needs neither
     JavaScript nor a stored upload; applying checks that the plan is still the one shown."""
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     form = ImportForm()
     if request.method == "POST" and request.form.get("apply") == "1":
         raw = request.form.get("csv_text", "").encode("utf-8")
@@ -327,7 +437,7 @@ def _import_preview(partnership, plan, raw: bytes, complete: bool, status: int):
 @login_required
 def bulk_stakeholders(partnership_id: int):
     """Activate or deactivate the stakeholders ticked on the list."""
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
     active = request.form.get("active") == "1"
     if not ids:
@@ -342,7 +452,7 @@ def bulk_stakeholders(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/stakeholders.csv")
 @login_required
 def export_stakeholders(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_STAKEHOLDERS)
     body = "\ufeff" + stakeholder_services.export_stakeholders_csv(partnership)
     return Response(
         body,
@@ -377,11 +487,11 @@ def _thresholds_page(partnership, form: ThresholdsForm | None, status: int = 200
 @bp.get("/partnerships/<int:partnership_id>/thresholds")
 @login_required
 def thresholds(partnership_id: int):
-    """The early-warning thresholds: a form for coaches, read-only for steering members and on
-    an archived partnership."""
-    partnership = services.get_partnership_or_404(current_account(), partnership_id)
+    """The early-warning thresholds: a form for coaches, read-only on an archived partnership
+    (steering members never see them: 403)."""
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_THRESHOLDS)
     form = None
-    if services.can_write(current_account(), partnership):
+    if may(current_account(), partnership, Act.CONFIGURE):
         current = threshold_services.current_thresholds(partnership)
         form = ThresholdsForm(
             data={name: row.spec.to_typed(row.value) for name, row in current.items()}
@@ -392,7 +502,7 @@ def thresholds(partnership_id: int):
 @bp.post("/partnerships/<int:partnership_id>/thresholds")
 @login_required
 def save_thresholds(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     form = ThresholdsForm()
     if form.validate_on_submit():
         try:
@@ -413,7 +523,7 @@ def save_thresholds(partnership_id: int):
 @bp.post("/partnerships/<int:partnership_id>/thresholds/restore")
 @login_required
 def restore_thresholds(partnership_id: int):
-    partnership = services.get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     threshold_services.restore_default_thresholds(partnership)
     flash("Thresholds restored to the scoring.md defaults.", "success")
     return redirect(url_for("partnerships.thresholds", partnership_id=partnership.id))

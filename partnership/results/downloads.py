@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from partnership.accounts.session import current_account
+from partnership.partnerships.access import Act, authorize
 from partnership.partnerships.models import Partnership
-from partnership.partnerships.services import get_child_or_404, get_partnership_or_404
+from partnership.partnerships.services import get_child_or_404
 
 # Importing services connects the snapshot-at-close receiver (see services.py).
 from partnership.results import services
@@ -38,20 +39,12 @@ class ApiTokenForm(FlaskForm):
     )
 
 
-def _coach_partnership(partnership_id: int, *, write: bool = False) -> Partnership:
-    """The partnership for a coach's administration page (steering members: 403)."""
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=write)
-    if current_account().role == "steering":
-        abort(403)
-    return partnership
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:60] or "results"
 
 
 def _download(partnership_id: int, survey_id: int, fmt: str) -> Response:
-    partnership = get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_RESULTS)
     survey = get_child_or_404(Survey, survey_id, partnership)
     body = services.export_survey_file(survey, fmt, user=current_account())
     name = "-".join(
@@ -90,7 +83,11 @@ def results_json(partnership_id: int, survey_id: int) -> Response:
 @bp.route("/partnerships/<int:partnership_id>/api-tokens", methods=["GET", "POST"])
 @login_required
 def api_tokens(partnership_id: int):
-    partnership = _coach_partnership(partnership_id, write=request.method == "POST")
+    partnership = authorize(
+        current_account(),
+        partnership_id,
+        Act.MANAGE_API_TOKENS if request.method == "POST" else Act.VIEW_ACCESS_LOG,
+    )
     form = ApiTokenForm()
     created: ApiToken | None = None
     raw: str | None = None
@@ -126,7 +123,7 @@ def _example_url(partnership: Partnership) -> str:
 @login_required
 def revoke_api_token(partnership_id: int, token_id: int):
     # Revoking only removes access, so it is allowed on an archived partnership too.
-    partnership = _coach_partnership(partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_ACCESS_LOG)
     token = get_child_or_404(ApiToken, token_id, partnership)
     services.revoke_api_token(token)
     flash(f"Token “{token.name}” revoked: it no longer opens the results API.", "success")
@@ -136,7 +133,7 @@ def revoke_api_token(partnership_id: int, token_id: int):
 @bp.get("/partnerships/<int:partnership_id>/access-log")
 @login_required
 def access_log(partnership_id: int):
-    partnership = _coach_partnership(partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_ACCESS_LOG)
     return render_template(
         "downloads/access_log.html",
         partnership=partnership,

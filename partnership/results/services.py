@@ -34,8 +34,8 @@ from partnership.extensions import db
 from partnership.instruments.catalog import render_text
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
 from partnership.kpis.services import kpi_statuses
+from partnership.partnerships.access import Act, may
 from partnership.partnerships.models import Partnership
-from partnership.partnerships.services import can_access
 from partnership.results.aggregate import survey_input
 from partnership.results.models import AccessLog, ApiToken, Snapshot
 from partnership.scoring import (
@@ -606,9 +606,11 @@ def api_partnership(
     if api_token is not None:
         if api_token.partnership_id != partnership_id or api_token.revoked_at is not None:
             return None
-    elif user is None or not can_access(user, partnership_id):
+        return db.session.get(Partnership, partnership_id)
+    partnership = db.session.get(Partnership, partnership_id)
+    if user is None or partnership is None or not may(user, partnership, Act.VIEW_RESULTS):
         return None
-    return db.session.get(Partnership, partnership_id)
+    return partnership
 
 
 @dataclass(frozen=True)

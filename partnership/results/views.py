@@ -28,12 +28,9 @@ from partnership.errors import Refused
 from partnership.governance import views as governance_views
 from partnership.instruments.models import Instrument
 from partnership.memo import kept
+from partnership.partnerships.access import Act, authorize, may
 from partnership.partnerships.models import Partnership
-from partnership.partnerships.services import (
-    can_write,
-    get_child_or_404,
-    get_partnership_or_404,
-)
+from partnership.partnerships.services import get_child_or_404
 from partnership.results import presenters, services
 from partnership.surveys.models import Survey
 from partnership.surveys.services import survey_instrument
@@ -105,7 +102,7 @@ def _survey_charts(page: dict[str, Any]) -> dict[str, Markup]:
 @bp.get("/partnerships/<int:partnership_id>/results")
 @login_required
 def overview(partnership_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_RESULTS)
     latest = []
     # One summary per cycle before its surveys when a cycle holds several (issue 19, item 3).
     by_cycle: dict[int, dict[str, Any]] = {}
@@ -160,7 +157,7 @@ def overview(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/surveys/<int:survey_id>/results", endpoint="survey")
 @login_required
 def survey_results(partnership_id: int, survey_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_RESULTS)
     survey = get_child_or_404(Survey, survey_id, partnership)
     instrument, version = survey_instrument(survey)
     context: dict[str, Any] = {
@@ -170,7 +167,7 @@ def survey_results(partnership_id: int, survey_id: int):
         "version_number": version.number,
         "opened_at": _local(partnership, survey.opened_at),
         "closed_at": _local(partnership, survey.closed_at),
-        "can_edit": can_write(current_account(), partnership),  # hide comments, re-score
+        "can_edit": may(current_account(), partnership, Act.CONFIGURE),  # hide comments, re-score
         "page": None,
         "open_orgs": None,
         "snapshot": None,
@@ -259,7 +256,7 @@ def _unique(labels: list[str]) -> list[str]:
 def trends(partnership_id: int):
     from partnership.results import charts  # ReportLab: loaded by the first page that draws
 
-    partnership = get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_RESULTS)
     lineages = []
     for k, (instrument, surveys) in enumerate(services.surveys_by_lineage(partnership, ["closed"])):
         labels = _unique([s.cycle.label for s in surveys])
@@ -293,7 +290,7 @@ def trends(partnership_id: int):
 def rescore_view(partnership_id: int, survey_id: int):
     """Score a closed survey again with the partnership's current thresholds: a new snapshot
     version; the earlier ones are kept (scoring.md section 7)."""
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     survey = get_child_or_404(Survey, survey_id, partnership)
     try:
         snapshot = services.rescore(survey, current_account())
@@ -312,7 +309,7 @@ def rescore_view(partnership_id: int, survey_id: int):
 @bp.post("/partnerships/<int:partnership_id>/comments/<comment_id>/hide", endpoint="hide_comment")
 @login_required
 def hide_comment_view(partnership_id: int, comment_id: str):
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     survey = services.hide_comment(partnership, comment_id, current_account())
     flash(
         "The comment is hidden from the results. It is kept, and the hiding is logged.", "success"

@@ -155,6 +155,6 @@ def portfolio(
     first), name, open escalations or overdue work (most first), or next survey (soonest
     first); ``descending`` reverses."""
     now = now or utcnow()
-    rows = [row_of(p, now) for p in visible_partnerships(user)]
+    rows = [row_of(p, now) for p in visible_partnerships(user, role="coach")]
     rows.sort(key=_sort_key(sort if sort in SORTS else "health"), reverse=descending)
     return rows

@@ -1,7 +1,7 @@
 """Steering pages: the escalation path and trade-off priorities, escalating an issue and
 saying what it trades off, the decisions register, meetings and their agenda. Thin: check access, validate a form, call one service, render or
 redirect. Who may do what: the partnership's one access function
-(partnership.governance.access)."""
+(partnership.partnerships.access)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from partnership.errors import Forbidden, Refused
 from partnership.extensions import db
 from partnership.forms import attach_error
 from partnership.governance import services as governance
-from partnership.governance.access import GovernanceAction as G
-from partnership.governance.access import authorize, may
 from partnership.governance.models import Issue
+from partnership.partnerships.access import Act as G
+from partnership.partnerships.access import acts_as_coach, authorize, may
 from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import get_child_or_404
 from partnership.steering import decisions as register
@@ -608,7 +608,7 @@ def item_comment(partnership_id: int, agenda_item_id: int):
 def portfolio() -> str:
     """Every partnership the coach holds (an admin: all), sortable by each column."""
     user = current_account()
-    if user.role == "steering" and not user.is_admin:
+    if not acts_as_coach(user):
         raise Forbidden("The portfolio is for coaches.")
     sort = request.args.get("sort", "health")
     sort = sort if sort in portfolio_services.SORTS else "health"

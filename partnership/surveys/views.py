@@ -14,12 +14,9 @@ from partnership.errors import Refused
 from partnership.forms import attach_error, choices
 from partnership.governance import views as governance_views
 from partnership.instruments import services as instrument_services
+from partnership.partnerships.access import Act, authorize, may
 from partnership.partnerships.models import LEVELS, Partnership
-from partnership.partnerships.services import (
-    can_write,
-    get_child_or_404,
-    get_partnership_or_404,
-)
+from partnership.partnerships.services import get_child_or_404
 from partnership.results import services as results_services
 from partnership.scoring.format import fmt_pct
 from partnership.surveys import schedule, services
@@ -49,7 +46,7 @@ def _helpers() -> dict[str, object]:
         "local_date": local_date,
         "pct": fmt_pct,
         "state_badges": STATE_BADGES,
-        "can_write": lambda partnership: can_write(current_account(), partnership),
+        "can_write": lambda partnership: may(current_account(), partnership, Act.CONFIGURE),
         "missed": lambda survey: schedule.missed(survey, utcnow()),
     }
 
@@ -71,7 +68,7 @@ def _survey_or_404(partnership: Partnership, cycle: Cycle, survey_id: int) -> Su
 @bp.get("/partnerships/<int:partnership_id>/cycles")
 @login_required
 def index(partnership_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW)
     form = CycleForm()
     form.label.data = services.quarter_label(partnership)
     cycles = services.list_cycles(partnership)
@@ -87,7 +84,7 @@ def index(partnership_id: int):
 @bp.route("/partnerships/<int:partnership_id>/cycles/new", methods=["GET", "POST"])
 @login_required
 def new_cycle(partnership_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     form = CycleForm()
     if request.method == "GET":
         form.label.data = services.quarter_label(partnership)
@@ -118,7 +115,7 @@ def new_cycle(partnership_id: int):
 @bp.get("/partnerships/<int:partnership_id>/cycles/<int:cycle_id>")
 @login_required
 def cycle(partnership_id: int, cycle_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW)
     cycle = _cycle_or_404(partnership, cycle_id)
     rows = [(s, services.survey_instrument(s)[0], services.participation(s)) for s in cycle.surveys]
     return render_template(
@@ -182,7 +179,7 @@ def _render_survey_form(partnership, cycle, form, survey):
 )
 @login_required
 def new_survey(partnership_id: int, cycle_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     cycle = _cycle_or_404(partnership, cycle_id)
     form = _survey_form(partnership)
     if form.validate_on_submit():
@@ -202,7 +199,7 @@ def new_survey(partnership_id: int, cycle_id: int):
 )
 @login_required
 def edit_survey(partnership_id: int, cycle_id: int, survey_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     cycle = _cycle_or_404(partnership, cycle_id)
     survey = _survey_or_404(partnership, cycle, survey_id)
     if survey.state not in services.EDITABLE_STATES:
@@ -257,7 +254,7 @@ def _render_survey(partnership, cycle, survey, status: int = 200):
 @bp.get("/partnerships/<int:partnership_id>/cycles/<int:cycle_id>/surveys/<int:survey_id>")
 @login_required
 def survey(partnership_id: int, cycle_id: int, survey_id: int):
-    partnership = get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW)
     cycle = _cycle_or_404(partnership, cycle_id)
     return _render_survey(partnership, cycle, _survey_or_404(partnership, cycle, survey_id))
 
@@ -265,7 +262,7 @@ def survey(partnership_id: int, cycle_id: int, survey_id: int):
 def _action(partnership_id: int, cycle_id: int, survey_id: int, run, success):
     """Run a survey action for a POST button: redirect with a message, or show the refusal
     on the survey page (400, nothing changed)."""
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     cycle = _cycle_or_404(partnership, cycle_id)
     survey = _survey_or_404(partnership, cycle, survey_id)
     try:
@@ -284,7 +281,7 @@ def _confirm_page(partnership_id: int, cycle_id: int, survey_id: int, action: st
     """The confirmation page of an action with consequences (opening, closing): it posts to
     the action's own URL, so it works without JavaScript; one click on the survey page only
     leads here."""
-    partnership = get_partnership_or_404(current_account(), partnership_id, write=True)
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     cycle = _cycle_or_404(partnership, cycle_id)
     survey = _survey_or_404(partnership, cycle, survey_id)
     if survey.state not in states:
@@ -404,7 +401,7 @@ def instrument_preview(partnership_id: int, instrument_id: int):
     """An instrument's survey page as a stakeholder of organization A or B sees it (a link of
     the instrument library). Read-only: the page built by the survey-taking code, with no
     action to post to and a banner saying nothing is saved."""
-    partnership = get_partnership_or_404(current_account(), partnership_id)
+    partnership = authorize(current_account(), partnership_id, Act.VIEW_INSTRUMENTS)
     instrument = instrument_services.get_instrument_or_404(partnership, instrument_id)
     version = instrument_services.get_version_or_404(
         instrument, request.args.get("version", type=int)

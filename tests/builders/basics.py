@@ -7,7 +7,7 @@ import itertools
 from partnership.accounts.models import User
 from partnership.accounts.services import create_user
 from partnership.extensions import db
-from partnership.partnerships.models import Partnership, Stakeholder
+from partnership.partnerships.models import Membership, Organization, Partnership, Stakeholder
 from partnership.partnerships.services import PartnershipData, create_partnership
 
 PASSWORD = "correct horse battery"
@@ -15,8 +15,23 @@ _seq = itertools.count(1)
 
 
 def make_user(role: str = "coach", email: str | None = None, name: str | None = None) -> User:
+    """An account; `role="admin"` makes it an admin. Coach or steering member is a membership's
+    role: see `make_partnership` (its creator coaches it) and `steering_membership`."""
     n = next(_seq)
-    return create_user(email or f"user{n}@example.org", name or f"User {n}", PASSWORD, role=role)
+    return create_user(
+        email or f"user{n}@example.org", name or f"User {n}", PASSWORD, is_admin=role == "admin"
+    )
+
+
+def steering_membership(
+    partnership: Partnership, user: User, organization: Organization | None = None
+) -> Membership:
+    """A (not yet added) membership making `user` a steering member of the partnership for
+    `organization` (default: organization A)."""
+    org = organization or partnership.org_a
+    return Membership(
+        partnership_id=partnership.id, user_id=user.id, role="steering", organization_id=org.id
+    )
 
 
 def make_partnership(

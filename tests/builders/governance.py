@@ -148,15 +148,14 @@ def run_quarter(app, client, partnership, label: str, attitudes: dict[str, dict[
     return cycle_id, survey_id
 
 
-def add_member(partnership, user) -> None:  # type: ignore[no-untyped-def]
-    """Make ``user`` a member of the partnership (a steering member when their account is)."""
+def add_member(partnership, user, role: str = "steering") -> None:  # type: ignore[no-untyped-def]
+    """Make ``user`` a member of the partnership: a steering member for organization A, or a
+    coach."""
     from partnership.partnerships.models import Membership
+    from tests.builders.basics import steering_membership
 
-    db.session.add(
-        Membership(
-            partnership_id=partnership.id,
-            user_id=user.id,
-            role="steering" if user.role == "steering" else "coach",
-        )
-    )
+    if role == "steering":
+        db.session.add(steering_membership(partnership, user))
+    else:
+        db.session.add(Membership(partnership_id=partnership.id, user_id=user.id, role="coach"))
     db.session.commit()

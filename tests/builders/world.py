@@ -128,4 +128,10 @@ def build_children(partnership) -> dict[str, object]:
         agenda_item_id=agenda_item.id,
         decision_id=decision.id,
     )
+    from tests.builders.basics import make_user, steering_membership
+
+    member = make_user(name="World steering member")
+    db.session.add(steering_membership(partnership, member))
+    db.session.commit()
+    ids["member_id"] = member.id
     return ids

@@ -253,7 +253,7 @@ def test_cli_create_coach_and_reset_password(app, runner):
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "cli@example.org"))
-    assert user is not None and user.role == "coach"
+    assert user is not None and not user.is_admin
     dup = runner.invoke(
         args=["accounts", "create-coach", "--email", "cli@example.org", "--name", "X"],
         input="long enough pw\nlong enough pw\n",

@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from partnership.extensions import db
-from partnership.partnerships.models import Membership
 from partnership.results import services
 from partnership.results.models import AccessLog, ApiToken
-from tests.builders.basics import login, make_partnership, make_user
+from tests.builders.basics import login, make_partnership, make_user, steering_membership
 from tests.builders.results import (
     close,
     hand_example,
@@ -97,10 +96,10 @@ def test_a_token_opens_only_its_own_partnership_and_stops_when_revoked(client):
 
 
 def test_signed_in_members_read_outsiders_get_the_same_404(client):
-    owner, outsider, steering = make_user(), make_user(), make_user(role="steering")
+    owner, outsider, steering = make_user(), make_user(), make_user()
     partnership = make_partnership(owner)
     survey = close(hand_example(partnership, state="open"))
-    db.session.add(Membership(partnership_id=partnership.id, user_id=steering.id, role="steering"))
+    db.session.add(steering_membership(partnership, steering))
     db.session.commit()
 
     login(client, outsider)

@@ -44,6 +44,17 @@ def test_demo_loads_a_living_dashboard_and_prints_working_links(app, runner):
     playback = text_of(client.get(link).get_data(as_text=True))
     assert "What we heard, what we will do" in playback and "2026-Q3" in playback
 
+    # One steering member per organization, their logins beside the coach's: results, never
+    # the stakeholder directory.
+    steering = re.findall(r"Steering member \((.+?)\) login: email (\S+@\S+)", result.output)
+    assert [org for org, _ in steering] == ["Lumen Software", "Müller Fertigung"]
+    for _org, member_email in steering:
+        member = app.test_client()
+        login = member.post("/login", data={"email": member_email, "password": password})
+        assert login.status_code == 302
+        assert "a gap of" in member.get("/partnerships/1/results").get_data(as_text=True)
+        assert member.get("/partnerships/1/stakeholders").status_code == 403
+
     # KPI values were recorded before each quarter closed: Q2's snapshots show the
     # local-optimization red, Q3's the two-cycles-running amber, both on deliveries
     kpi_signals = {}

@@ -131,7 +131,7 @@ def test_a_scripted_quarter_from_signals_to_actions_and_the_next_quarter_closing
 
 def test_a_steering_member_updates_the_action_they_own_and_gets_403_on_another(app):
     coach, partnership = setup()
-    member = make_user(role="steering", name="Sofia Steering")
+    member = make_user(name="Sofia Steering")
     from tests.builders.governance import add_member
 
     add_member(partnership, member)

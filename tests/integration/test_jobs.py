@@ -16,7 +16,7 @@ from partnership.outbox.models import OutboxMessage
 from partnership.results.models import Snapshot
 from partnership.surveys import services
 from partnership.surveys.models import Cycle, Invitation, Survey
-from tests.builders.basics import login, make_partnership, make_user, text_of
+from tests.builders.basics import login, make_partnership, make_user, steering_membership, text_of
 from tests.builders.schedule import (
     BERLIN_CLOSES,
     CLOSES,
@@ -300,10 +300,9 @@ def test_status_exits_non_zero_without_a_fresh_heartbeat(app, runner):
 
 
 def test_a_stale_heartbeat_warns_on_coach_pages_only(app, runner, client, coach, partnership):
-    from partnership.partnerships.models import Membership
 
-    member = make_user(role="steering")
-    db.session.add(Membership(partnership_id=partnership.id, user_id=member.id, role="steering"))
+    member = make_user()
+    db.session.add(steering_membership(partnership, member))
     db.session.commit()
     login(client, coach)
     warning = "The scheduler is not running"

@@ -15,7 +15,7 @@ from partnership.partnerships.models import Membership
 from partnership.results import services as results_services
 from partnership.results.services import close_survey
 from partnership.surveys.models import Cycle
-from tests.builders.basics import login, make_partnership, make_user, text_of
+from tests.builders.basics import login, make_partnership, make_user, steering_membership, text_of
 from tests.builders.results import hand_example
 from tests.readers import csv_sections, read_csv, read_xlsx, schema_errors
 
@@ -261,10 +261,10 @@ def test_bad_values_rerender_the_form_with_messages_and_change_nothing(client):
 
 
 def test_steering_members_read_kpis_but_cannot_write_them(client):
-    coach, steering = make_user(), make_user(role="steering")
+    coach, steering = make_user(), make_user()
     partnership = make_partnership(coach)
     cycle = _cycle(partnership, "2026-Q1")
-    db.session.add(Membership(partnership_id=partnership.id, user_id=steering.id, role="steering"))
+    db.session.add(steering_membership(partnership, steering))
     db.session.commit()
     login(client, coach)
     shared, _local_kpi = _two_kpis(client, partnership)
@@ -490,10 +490,8 @@ def test_the_cycle_page_links_its_kpi_values(client, role):
     cycle = _cycle(partnership, "2026-Q1")
     reader = coach
     if role == "steering":
-        reader = make_user(role="steering")
-        db.session.add(
-            Membership(partnership_id=partnership.id, user_id=reader.id, role="steering")
-        )
+        reader = make_user()
+        db.session.add(steering_membership(partnership, reader))
         db.session.commit()
     login(client, reader)
     page = _page(client.get(f"/partnerships/{partnership.id}/cycles/{cycle.id}"))

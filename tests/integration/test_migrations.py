@@ -74,8 +74,8 @@ def test_empty_to_head_has_no_drift_and_round_trips_with_rows(empty_db):
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO users (email, name, password_hash, role, session_version, is_active, created_at) "
-                "VALUES ('a@example.org', 'A', 'x', 'coach', 1, true, CURRENT_TIMESTAMP)"
+                "INSERT INTO users (email, name, password_hash, is_admin, session_version, is_active, created_at) "
+                "VALUES ('a@example.org', 'A', 'x', false, 1, true, CURRENT_TIMESTAMP)"
             )
         )
     engine.dispose()
@@ -255,3 +255,48 @@ def test_the_migration_dates_existing_cycles_from_their_label_or_creation(empty_
         (2, "2026-04-01", "2026-06-30", "assess"),
     ]
     command.downgrade(cfg, "2b8a1138beb8")
+
+
+def test_roles_move_from_the_account_to_the_membership(empty_db):
+    """A global 'steering' account becomes a steering member (for organization A) of each
+    partnership it belonged to; an admin stays an admin; a coach's membership stays a coach's.
+    Downgrading gives the accounts their global roles back."""
+    cfg = alembic_config(empty_db)
+    command.upgrade(cfg, "8d2b6f4a1c37")
+    engine = create_engine(normalise_url(empty_db))
+    with engine.begin() as conn:
+        for uid, role in ((1, "coach"), (2, "steering"), (3, "admin")):
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, role, session_version, "
+                    "is_active, created_at) VALUES (:id, :email, 'U', 'x', :role, 1, true, "
+                    "CURRENT_TIMESTAMP)"
+                ),
+                {"id": uid, "email": f"u{uid}@example.org", "role": role},
+            )
+        conn.execute(text(OLD_ROWS[1]))
+        conn.execute(
+            text(
+                "INSERT INTO organizations (id, partnership_id, position, name, short_code) "
+                "VALUES (1, 1, 1, 'A', 'A'), (2, 1, 2, 'B', 'B')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO memberships (partnership_id, user_id, role, created_at) VALUES "
+                "(1, 1, 'coach', CURRENT_TIMESTAMP), (1, 2, 'coach', CURRENT_TIMESTAMP)"
+            )
+        )
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT user_id, role, organization_id FROM memberships ORDER BY user_id")
+        ).all()
+        admins = conn.execute(text("SELECT id FROM users WHERE is_admin ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, "coach", None), (2, "steering", 1)]
+    assert [a[0] for a in admins] == [3]
+    command.downgrade(cfg, "8d2b6f4a1c37")
+    with engine.connect() as conn:
+        roles = conn.execute(text("SELECT id, role FROM users ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in roles] == [(1, "coach"), (2, "steering"), (3, "admin")]

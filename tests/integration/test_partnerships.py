@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.partnerships.models import Membership, Partnership, Stakeholder
-from tests.builders.basics import login, make_partnership, make_stakeholders, make_user
+from tests.builders.basics import (
+    login,
+    make_partnership,
+    make_stakeholders,
+    make_user,
+    steering_membership,
+)
 
 FORM = {
     "name": "Nordlicht × São Paulo Devices",
@@ -227,3 +235,25 @@ def test_erasing_a_stakeholder_removes_invitations_and_emails_but_keeps_anonymou
     assert person_email not in str([(r.to_address, r.params) for r in rows])
     assert db.session.scalar(select(func.count()).select_from(Response)) == 1
     assert db.session.scalar(select(func.count()).select_from(Answer)) == answers_before
+
+
+def test_a_steering_member_gets_a_results_first_navigation_without_the_raw_data(client):
+    coach, member = make_user(), make_user()
+    partnership = make_partnership(coach)
+    db.session.add(steering_membership(partnership, member, partnership.org_b))
+    db.session.commit()
+    login(client, member)
+    html = client.get(f"/partnerships/{partnership.id}").get_data(as_text=True)
+    nav = html.split('aria-label="Partnership"')[1].split("</nav>")[0]
+    labels = re.findall(r">([^<>]+)</a>", nav)
+    assert labels == [
+        "Overview",
+        "Results",
+        "Trends",
+        "KPIs",
+        "Issues &amp; actions",
+        "Cycles &amp; surveys",
+    ]
+    assert "New partnership" not in client.get("/partnerships").get_data(as_text=True)
+    assert client.get("/partnerships/new").status_code == 403
+    assert client.get(f"/partnerships/{partnership.id}/stakeholders.csv").status_code == 403

@@ -8,10 +8,9 @@ import re
 from sqlalchemy import func, select
 
 from partnership.extensions import db
-from partnership.partnerships.models import Membership
 from partnership.results.models import ApiToken
 from partnership.surveys.models import hash_token
-from tests.builders.basics import login, make_partnership, make_user
+from tests.builders.basics import login, make_partnership, make_user, steering_membership
 from tests.builders.results import close, hand_example
 from tests.readers import read_csv, read_xlsx
 
@@ -94,9 +93,9 @@ def test_token_forms_need_the_csrf_token(csrf_app):
 
 
 def test_steering_members_and_archived_partnerships(client):
-    coach, steering = make_user(), make_user(role="steering")
+    coach, steering = make_user(), make_user()
     partnership = make_partnership(coach)
-    db.session.add(Membership(partnership_id=partnership.id, user_id=steering.id, role="steering"))
+    db.session.add(steering_membership(partnership, steering))
     db.session.commit()
     login(client, steering)
     assert client.get(f"/partnerships/{partnership.id}/api-tokens").status_code == 403

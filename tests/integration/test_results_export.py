@@ -14,11 +14,10 @@ from partnership.accounts.models import User
 from partnership.db import utcnow
 from partnership.extensions import db
 from partnership.instruments.models import Item
-from partnership.partnerships.models import Membership
 from partnership.results import services
 from partnership.results.models import AccessLog, Snapshot
 from partnership.surveys.models import Comment, Survey
-from tests.builders.basics import login, make_partnership, make_user
+from tests.builders.basics import login, make_partnership, make_user, steering_membership
 from tests.builders.results import (
     HAND_B,
     close,
@@ -368,9 +367,9 @@ def test_a_rescore_keeps_hidden_what_the_previous_version_hid(client):
 
 def test_the_coach_rescores_from_the_results_page_and_steering_cannot(client):
     coach = make_user()
-    steering = make_user(role="steering")
+    steering = make_user()
     partnership = make_partnership(coach)
-    db.session.add(Membership(partnership_id=partnership.id, user_id=steering.id, role="steering"))
+    db.session.add(steering_membership(partnership, steering))
     survey = hand_example(partnership, state="open")
     page_url = f"/partnerships/{partnership.id}/surveys/{survey.id}/results"
     login(client, coach)

@@ -8,10 +8,9 @@ import re
 from sqlalchemy import select
 
 from partnership.extensions import db
-from partnership.partnerships.models import Membership
 from partnership.results.models import AccessLog
 from partnership.surveys.models import Comment
-from tests.builders.basics import PASSWORD, login, make_user
+from tests.builders.basics import PASSWORD, login, make_user, steering_membership
 from tests.builders.pulse import build_closed_survey, setup_coach
 
 NAMING = "Jürgen Weiß in procurement blocks every order."
@@ -54,8 +53,8 @@ def test_a_coach_hides_a_comment_and_the_page_stops_showing_it(app, client):
 def test_a_steering_member_reads_results_but_cannot_hide(app, client):
     coach, partnership = setup_coach()
     survey = build_closed_survey(partnership, comments={"A": [NAMING], "B": []}).survey
-    member = make_user(role="steering")
-    db.session.add(Membership(partnership_id=partnership.id, user_id=member.id, role="steering"))
+    member = make_user()
+    db.session.add(steering_membership(partnership, member))
     db.session.commit()
     login(client, member)
 

@@ -11,9 +11,8 @@ from sqlalchemy import select
 from partnership.extensions import db
 from partnership.outbox.models import OutboxMessage
 from partnership.outbox.services import send_pending
-from partnership.partnerships.models import Membership
 from partnership.surveys.models import Invitation
-from tests.builders.basics import login, make_partnership, make_user, text_of
+from tests.builders.basics import login, make_partnership, make_user, steering_membership, text_of
 from tests.builders.schedule import CLOSES, OPENS, people, plan, tick
 from tests.builders.surveys import answer, make_instrument
 
@@ -193,8 +192,8 @@ def test_an_accepted_message_whose_reply_was_lost_is_sent_again_with_the_same_me
 def test_schedule_and_outbox_are_for_coaches_only(app, client):
     coach = make_user()
     partnership = make_partnership(coach)
-    member = make_user(role="steering")
-    db.session.add(Membership(partnership_id=partnership.id, user_id=member.id, role="steering"))
+    member = make_user()
+    db.session.add(steering_membership(partnership, member))
     db.session.commit()
     login(client, member)
     for url in (schedule_url(partnership), outbox_url(partnership)):

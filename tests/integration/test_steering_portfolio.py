@@ -10,6 +10,7 @@ from partnership.governance import services
 from partnership.scoring import Settings, fmt_pct, fmt_score, fmt_stat, score_survey
 from partnership.surveys.services import create_cycle
 from tests.builders.basics import login, make_partnership, make_user, text_of
+from tests.builders.governance import add_member
 from tests.builders.pulse import build_closed_survey
 from tests.readers import text_tokens
 
@@ -76,6 +77,7 @@ def test_the_portfolio_shows_no_value_that_a_results_page_withholds(app, client)
 
 
 def test_steering_members_have_no_portfolio(app, client):
-    steering = make_user("steering")
+    steering = make_user()
+    add_member(make_partnership(), steering)  # a steering member (of organization A)
     login(client, steering)
     assert client.get("/portfolio").status_code == 403

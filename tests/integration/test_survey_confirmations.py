@@ -12,10 +12,15 @@ from sqlalchemy import select
 from partnership.extensions import db
 from partnership.kpis.services import KpiData, create_kpi
 from partnership.outbox.models import OutboxMessage
-from partnership.partnerships.models import Membership
 from partnership.results.services import current_snapshot
 from partnership.surveys.models import Invitation
-from tests.builders.basics import login, make_partnership, make_stakeholders, make_user
+from tests.builders.basics import (
+    login,
+    make_partnership,
+    make_stakeholders,
+    make_user,
+    steering_membership,
+)
 from tests.builders.surveys import answer, count, make_instrument, make_survey, survey_url
 from tests.readers import visible_text
 
@@ -100,8 +105,8 @@ def test_steering_members_get_no_confirmation_page(client):
     partnership = make_partnership(coach)
     make_stakeholders(partnership, 2, 2)
     survey = make_survey(partnership, make_instrument(partnership))
-    steering = make_user(role="steering")
-    db.session.add(Membership(partnership_id=partnership.id, user_id=steering.id, role="steering"))
+    steering = make_user()
+    db.session.add(steering_membership(partnership, steering))
     db.session.commit()
     login(client, steering)
     assert client.get(survey_url(survey, "open")).status_code == 403

@@ -13,7 +13,7 @@ from partnership.accounts.models import User
 from partnership.extensions import db
 from partnership.instruments.models import InstrumentVersion
 from partnership.outbox.models import OutboxMessage
-from partnership.partnerships.models import Membership, Partnership
+from partnership.partnerships.models import Partnership
 from partnership.results import services as results_services
 from partnership.results.services import current_snapshot
 from partnership.surveys import services
@@ -24,7 +24,14 @@ from partnership.surveys.models import (
     Survey,
     hash_token,
 )
-from tests.builders.basics import login, make_partnership, make_stakeholders, make_user, text_of
+from tests.builders.basics import (
+    login,
+    make_partnership,
+    make_stakeholders,
+    make_user,
+    steering_membership,
+    text_of,
+)
 from tests.builders.surveys import (
     BASE,
     add_stakeholder,
@@ -490,8 +497,8 @@ def test_steering_members_read_but_cannot_act(app, partnership):
     instrument = make_instrument(partnership)
     make_stakeholders(partnership, 2, 2)
     survey = make_survey(partnership, instrument)
-    member = make_user(role="steering")
-    db.session.add(Membership(partnership_id=partnership.id, user_id=member.id, role="steering"))
+    member = make_user()
+    db.session.add(steering_membership(partnership, member))
     db.session.commit()
     steering = app.test_client()
     login(steering, member)
