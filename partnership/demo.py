@@ -80,18 +80,34 @@ _LAST = [
 
 
 def _people(org: str, count: int, offset: int) -> list[tuple[str, str, str, str]]:
-    """(name, email, function, level) for `count` people; functions and levels rotate so every
-    breakdown has several members."""
+    """(name, email, function, level) for `count` people. Functions and levels rotate in the
+    proportions of a real partnership team (many in product and operations, few in finance
+    and leadership), so most breakdown groups are large enough to be shown and a few are
+    withheld (privacy threshold 5)."""
     functions = [
         "product",
+        "operations",
         "sales",
+        "procurement",
+        "product",
+        "operations",
+        "finance",
+        "sales",
+        "product",
         "operations",
         "procurement",
-        "finance",
         "leadership",
-        "operations",
     ]
-    levels = ["individual", "individual", "manager", "individual", "executive", "manager"]
+    levels = [
+        "individual",
+        "manager",
+        "individual",
+        "executive",
+        "individual",
+        "manager",
+        "individual",
+        "executive",
+    ]
     people = []
     for i in range(count):
         first = _FIRST[(i + offset) % len(_FIRST)]
@@ -129,8 +145,8 @@ def load_demo(password: str, base_url: str = "http://127.0.0.1:5000") -> str:
             ),
         )
         for org, count, offset, domain in (
-            (partnership.org_a, 24, 0, "lumen"),
-            (partnership.org_b, 22, 7, "mueller"),
+            (partnership.org_a, 80, 0, "lumen"),
+            (partnership.org_b, 80, 7, "mueller"),
         ):
             for name, email, function, level in _people(domain, count, offset):
                 db.session.add(
@@ -199,7 +215,7 @@ _STORY = [
             "governance": (3.7, 3.6),
             "communication": (3.8, 3.6),
         },
-        (20, 18),
+        (67, 66),
     ),
     (
         "2026-Q2",
@@ -210,7 +226,7 @@ _STORY = [
             "governance": (3.5, 3.3),
             "communication": (3.6, 3.2),
         },
-        (19, 14),
+        (64, 51),
     ),
     (
         "2026-Q3",
@@ -221,7 +237,7 @@ _STORY = [
             "governance": (3.3, 3.0),
             "communication": (3.4, 2.9),
         },
-        (19, 11),
+        (64, 40),
     ),
     (
         "2026-Q4",
@@ -232,7 +248,7 @@ _STORY = [
             "governance": (3.6, 3.4),
             "communication": (3.7, 3.4),
         },
-        (18, 15),
+        (60, 54),
     ),
 ]
 # Plan-and-execution signs that operations people of Lumen (A) and Müller (B) see recurring,
@@ -681,7 +697,7 @@ def _governance_story(partnership: Partnership, coach: User) -> None:
         coach,
         now=_at(7, 8),
     )
-    execution = _issue(q2, "MULTIPLE_AMBER", "dimension:execution", "quarterly-pulse")
+    execution = _issue(q2, "GAP", "dimension:execution", "quarterly-pulse")
     team = gov.action_from_suggestion(execution, "b-joint-team", coach, now=_at(4, 30))
     gov.update_action(
         team,
@@ -704,7 +720,7 @@ def _governance_story(partnership: Partnership, coach: User) -> None:
         coach,
         now=_at(10, 2),
     )
-    demand = _issue(q2, "GAP", "dimension:demand", "plan-execution-check")
+    demand = _issue(q2, "MULTIPLE_AMBER", "dimension:demand", "plan-execution-check")
     plan = gov.action_from_suggestion(demand, "b-joint-plan-review", coach, now=_at(4, 30))
     gov.update_action(
         plan,

@@ -64,3 +64,17 @@ def duration(delta: dt.timedelta) -> str:
     if minutes:
         return f"{minutes} min"
     return f"{secs} s"
+
+
+def roughly(delta: dt.timedelta) -> str:
+    """A length of time as one says it in passing: "3 months", "3 weeks", "5 days", "1 day",
+    else as `duration` ("4 h 10 min"). Weeks from 14 days on and months from 61, rounded."""
+    days = delta.total_seconds() / 86400
+    if days >= 61:
+        return f"{round(days / 30.44)} months"
+    if days >= 14:
+        return f"{round(days / 7)} weeks"
+    if days >= 1:
+        whole = int(days)
+        return f"{whole} day{'s' if whole != 1 else ''}"
+    return duration(delta)

@@ -160,3 +160,32 @@ class TextNodes(HTMLParser):
     def handle_data(self, data: str) -> None:
         if data.strip():
             self.nodes.append(data.strip())
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees, as one line with single spaces: inline markup such as <bdi>
+    and <strong> leaves no trace; script and style are left out."""
+    parser = _AllText()
+    parser.feed(html)
+    return " ".join("".join(parser.parts).split())
+
+
+class _AllText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("script", "style", "title"):
+            self._skip += 1
+        elif tag in ("p", "li", "div", "h1", "h2", "h3", "td", "th", "br", "section"):
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "title"):
+            self._skip = max(0, self._skip - 1)
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)

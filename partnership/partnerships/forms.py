@@ -96,6 +96,9 @@ class ImportForm(FlaskForm):
             FileAllowed(["csv", "txt"], "Upload a .csv file."),
         ],
     )
+    complete = BooleanField(
+        "This file is the complete list: deactivate active stakeholders it does not name"
+    )
 
 
 class CoachForm(FlaskForm):

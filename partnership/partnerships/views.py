@@ -31,6 +31,7 @@ from partnership.partnerships.forms import (
 )
 from partnership.partnerships.models import DEFAULT_FUNCTIONS, Membership, Partnership, Stakeholder
 from partnership.surveys import erasure
+from partnership.surveys import services as survey_services
 from partnership.timefmt import short_when
 
 bp = Blueprint("partnerships", __name__)
@@ -278,6 +279,7 @@ def stakeholders(partnership_id: int):
         partnership=partnership,
         stakeholders=stakeholder_services.list_stakeholders(partnership),
         import_form=ImportForm(),
+        newcomers=survey_services.newcomers_by_open_survey(partnership),
     )
 
 
@@ -381,19 +383,70 @@ def erase_stakeholder(partnership_id: int, stakeholder_id: int):
 @bp.route("/partnerships/<int:partnership_id>/stakeholders/import", methods=["GET", "POST"])
 @login_required
 def import_stakeholders(partnership_id: int):
+    """Upload a CSV, see what it would change (adds, changes, deactivations), then apply it.
+    The preview carries the file's text in a hidden field, so the second step needs neither
+    JavaScript nor a stored upload; applying checks that the plan is still the one shown."""
     partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
     form = ImportForm()
-    errors: list[str] = []
+    if request.method == "POST" and request.form.get("apply") == "1":
+        raw = request.form.get("csv_text", "").encode("utf-8")
+        complete = request.form.get("complete") == "1"
+        try:
+            result = stakeholder_services.apply_import(
+                partnership, raw, complete=complete, digest=request.form.get("digest", "")
+            )
+        except stakeholder_services.ImportChanged as exc:
+            flash(str(exc), "error")
+            plan = stakeholder_services.plan_import(partnership, raw, complete=complete)
+            return _import_preview(partnership, plan, raw, complete, 409)
+        except services.PartnershipError as exc:
+            flash(str(exc), "error")
+            return redirect(
+                url_for("partnerships.import_stakeholders", partnership_id=partnership.id)
+            )
+        flash(
+            f"Import done: {result.added} added, {result.changed} changed, "
+            f"{result.deactivated} deactivated.",
+            "success",
+        )
+        return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
+    errors: tuple[str, ...] = ()
     if form.validate_on_submit():
-        result = stakeholder_services.import_stakeholders_csv(partnership, form.file.data.read())
-        if not result.errors:
-            flash(f"Imported {result.imported} stakeholders.", "success")
-            return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
-        errors = result.errors
+        raw = form.file.data.read()
+        plan = stakeholder_services.plan_import(partnership, raw, complete=bool(form.complete.data))
+        if not plan.errors:
+            return _import_preview(partnership, plan, raw, bool(form.complete.data), 200)
+        errors = plan.errors
     status = 400 if request.method == "POST" else 200
     return render_template(
         "partnerships/import.html", partnership=partnership, form=form, errors=errors
     ), status
+
+
+def _import_preview(partnership, plan, raw: bytes, complete: bool, status: int):
+    return render_template(
+        "partnerships/import_preview.html",
+        partnership=partnership,
+        plan=plan,
+        csv_text=raw.decode("utf-8-sig"),
+        complete=complete,
+    ), status
+
+
+@bp.post("/partnerships/<int:partnership_id>/stakeholders/bulk")
+@login_required
+def bulk_stakeholders(partnership_id: int):
+    """Activate or deactivate the stakeholders ticked on the list."""
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    active = request.form.get("active") == "1"
+    if not ids:
+        flash("Tick the stakeholders to change first.", "error")
+    else:
+        n = stakeholder_services.set_stakeholders_active(partnership, ids, active)
+        word = "activated" if active else "deactivated"
+        flash(f"{n} stakeholder{'s' if n != 1 else ''} {word}.", "success")
+    return redirect(url_for("partnerships.stakeholders", partnership_id=partnership.id))
 
 
 @bp.get("/partnerships/<int:partnership_id>/stakeholders.csv")

@@ -47,7 +47,7 @@ from partnership.scoring import (
     score_survey,
 )
 from partnership.surveys.models import CYCLE_ORDER, Comment, Cycle, Response, Survey
-from partnership.surveys.services import mark_closed
+from partnership.surveys.services import mark_closed, participation
 from partnership.tokens import hash_token, new_token
 
 log = logging.getLogger(__name__)
@@ -225,6 +225,28 @@ def _after_snapshot(
 ) -> None:
     for hook in _SNAPSHOT_HOOKS:
         hook(survey, snapshot, user, now)
+
+
+@dataclass(frozen=True)
+class CloseConsequences:
+    """What closing an open survey now would mean, for the coach's confirmation page."""
+
+    responded: int
+    invited: int
+    #: How long before its planned closing it would close; None without one or once passed.
+    early_by: dt.timedelta | None
+    #: Active KPIs without a value for the survey's cycle: the snapshot freezes them missing.
+    kpis_missing: tuple[str, ...]
+
+
+def close_consequences(survey: Survey, *, now: dt.datetime | None = None) -> CloseConsequences:
+    """Who answered, how early, and which KPI values the frozen results would lack if the
+    survey closed now. Reads only."""
+    now = now or utcnow()
+    numbers = participation(survey)
+    early = survey.closes_at - now if survey.closes_at and survey.closes_at > now else None
+    missing = tuple(k.name for k in kpi_statuses(survey.cycle) if k.value is None)
+    return CloseConsequences(numbers["responded"], numbers["invited"], early, missing)
 
 
 @db.writes

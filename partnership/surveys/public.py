@@ -19,6 +19,7 @@ exempted for this blueprint because LinkForm does the check.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 
@@ -32,6 +33,7 @@ from partnership.extensions import csrf
 from partnership.memo import kept
 from partnership.surveys import taking
 from partnership.surveys.models import hash_token
+from partnership.timefmt import long_when
 
 bp = Blueprint("take", __name__)
 csrf.exempt(bp)  # checked by LinkForm instead, without a time limit
@@ -208,13 +210,27 @@ def survey(token: str):
     checked = bool(current_app.config.get("WTF_CSRF_ENABLED", True))
     result = taking.submit(token, request.form, ip=_ip(), csrf_checked=checked)
     if result.status == "submitted":
-        return redirect(url_for("take.thanks"), code=303)
+        closes = result.closes_at.astimezone(dt.UTC) if result.closes_at else None
+        return redirect(
+            url_for("take.thanks", closes=closes.strftime("%Y-%m-%dT%H:%MZ") if closes else None),
+            code=303,
+        )
+    if result.status == "confirm_empty":
+        return _survey_page(result, token, 200)
     return link_refusal(result, token) or _survey_page(result, token, 400)
 
 
 @bp.get("/s/thanks")
 def thanks():
-    return _message("thanks", 200)
+    """The thank-you page. It names nothing but when the survey closes (`closes`, an ISO time
+    in UTC; anything else is ignored), so it can say when the results will be shared. (The
+    submission reads no partnership, so the time is shown in UTC, with the zone's name.)"""
+    try:
+        closes = dt.datetime.strptime(request.args.get("closes", ""), "%Y-%m-%dT%H:%MZ")
+    except ValueError:
+        closes = None
+    when = long_when(closes.replace(tzinfo=dt.UTC), "UTC") if closes else ""
+    return _message("thanks", 200, closes_on=when)
 
 
 @bp.route("/s/<token>/opt-out", methods=["GET", "POST"])

@@ -292,6 +292,61 @@ def matching_stakeholders(survey: Survey) -> list[Stakeholder]:
     return list(db.session.scalars(stmt.order_by(Stakeholder.id)))
 
 
+def _open_refusal(
+    survey: Survey, stakeholders: list[Stakeholder], now: dt.datetime
+) -> SurveyError | None:
+    """Why the survey cannot open now (given the stakeholders its targeting selects), or None."""
+    if survey.state == "open":
+        return SurveyError("This survey is already open.")
+    if survey.state == "closed":
+        return SurveyError("A closed survey cannot be reopened. Plan a new survey instead.")
+    if survey.closes_at is not None and survey.closes_at <= now:
+        return SurveyError(
+            "The planned closing time has passed. Edit the survey and set a new one first."
+        )
+    other = _open_of_lineage(survey)
+    if other is not None:
+        instrument = db.session.get(Instrument, survey.instrument_id)
+        assert instrument is not None
+        return _lineage_busy(survey, instrument, other)
+    if not stakeholders:
+        return SurveyError(
+            "No active stakeholder matches this survey's targeting. Add stakeholders or widen "
+            "the targeting before opening it."
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class OpenConsequences:
+    """What opening a survey now would do, for the coach's confirmation page."""
+
+    #: Invitations (one email each) that opening now would send.
+    invitations: int
+    #: (organization name, invitations) in the partnership's order.
+    per_organization: tuple[tuple[str, int], ...]
+    #: How long before its planned opening it would open; None without one or when it passed.
+    early_by: dt.timedelta | None
+    #: Why it cannot open now (the refusal `open_survey` would give), or None.
+    problem: str | None
+
+
+def open_consequences(survey: Survey, *, now: dt.datetime | None = None) -> OpenConsequences:
+    """What `open_survey` would do now: whom it invites, how early it is, or why it would
+    refuse. Reads only."""
+    now = now or utcnow()
+    partnership = db.session.get(Partnership, survey.partnership_id)
+    assert partnership is not None
+    people = matching_stakeholders(survey)
+    per_org = tuple(
+        (org.name, sum(1 for s in people if s.organization_id == org.id))
+        for org in partnership.organizations
+    )
+    refusal = _open_refusal(survey, people, now)
+    early = survey.opens_at - now if survey.opens_at and survey.opens_at > now else None
+    return OpenConsequences(len(people), per_org, early, str(refusal) if refusal else None)
+
+
 def _open_of_lineage(survey: Survey) -> Survey | None:
     return db.session.scalar(
         select(Survey).where(
@@ -328,25 +383,12 @@ def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None
     respondents than invitees.
     """
     now = now or utcnow()
-    if survey.state == "open":
-        raise SurveyError("This survey is already open.")
-    if survey.state == "closed":
-        raise SurveyError("A closed survey cannot be reopened. Plan a new survey instead.")
-    if survey.closes_at is not None and survey.closes_at <= now:
-        raise SurveyError(
-            "The planned closing time has passed. Edit the survey and set a new one first."
-        )
+    stakeholders = matching_stakeholders(survey)
+    refusal = _open_refusal(survey, stakeholders, now)
+    if refusal is not None:
+        raise refusal
     instrument = db.session.get(Instrument, survey.instrument_id)
     assert instrument is not None
-    other = _open_of_lineage(survey)
-    if other is not None:
-        raise _lineage_busy(survey, instrument, other)
-    stakeholders = matching_stakeholders(survey)
-    if not stakeholders:
-        raise SurveyError(
-            "No active stakeholder matches this survey's targeting. Add stakeholders or widen "
-            "the targeting before opening it."
-        )
     version = _latest_version(instrument)
     if version is None:
         raise SurveyError("The instrument has no version to ask.")
@@ -368,6 +410,18 @@ def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None
         raise SurveyError("This survey was opened or closed in the meantime.")
     db.session.refresh(survey)
     instrument_services.lock_version(version)
+    _invite(survey, stakeholders, base_url=base_url, now=now)
+    db.session.commit()
+    log.info("survey %s opened with %s invitations", survey.id, len(stakeholders))
+    return len(stakeholders)
+
+
+def _invite(
+    survey: Survey, stakeholders: list[Stakeholder], *, base_url: str, now: dt.datetime
+) -> None:
+    """One invitation and one invitation email (outbox) per stakeholder (flush only). The
+    invitation copies the stakeholder's organization, function and level, so participation
+    never counts more respondents than invitees."""
     invitations = [
         Invitation(
             survey_id=survey.id,
@@ -390,9 +444,52 @@ def open_survey(survey: Survey, *, base_url: str, now: dt.datetime | None = None
             params={"invitation_id": invitation.id, "base_url": base_url},
             now=now,
         )
+
+
+def not_invited(survey: Survey) -> list[Stakeholder]:
+    """Active stakeholders the survey's targeting selects who have no invitation to it
+    (added or reactivated after it opened)."""
+    invited = set(
+        db.session.scalars(
+            select(Invitation.stakeholder_id).where(Invitation.survey_id == survey.id)
+        )
+    )
+    return [s for s in matching_stakeholders(survey) if s.id not in invited]
+
+
+def newcomers_by_open_survey(partnership: Partnership) -> list[tuple[Survey, str, int]]:
+    """(survey, its name, how many are not invited) for each open survey of the partnership
+    that has matching active stakeholders without an invitation."""
+    out = []
+    surveys = db.session.scalars(
+        select(Survey)
+        .where(Survey.partnership_id == partnership.id, Survey.state == "open")
+        .order_by(Survey.id)
+    )
+    for survey in surveys:
+        n = len(not_invited(survey))
+        if n:
+            name = f"{survey_instrument(survey)[0].name} · {survey.cycle.label}"
+            out.append((survey, name, n))
+    return out
+
+
+@db.writes
+def invite_newcomers(survey: Survey, *, base_url: str, now: dt.datetime | None = None) -> int:
+    """Invite to an open survey the matching active stakeholders who have no invitation yet
+    (`not_invited`), as opening would have. Refused once the survey is not open or its closing
+    time passed. Commits; returns the number of invitations."""
+    now = now or utcnow()
+    if survey.state != "open":
+        raise SurveyError("Only an open survey can take more invitations.")
+    _refuse_after_close(survey, now, "an invitation")
+    newcomers = not_invited(survey)
+    if not newcomers:
+        raise SurveyError("Everyone this survey targets is invited already.")
+    _invite(survey, newcomers, base_url=base_url, now=now)
     db.session.commit()
-    log.info("survey %s opened with %s invitations", survey.id, len(stakeholders))
-    return len(stakeholders)
+    log.info("survey %s: %s late invitations", survey.id, len(newcomers))
+    return len(newcomers)
 
 
 def _even_out_links(survey_id: int) -> None:

@@ -39,6 +39,7 @@ from partnership.db import new_uuid, utcnow
 from partnership.extensions import db
 from partnership.instruments.catalog import NA_LABEL, SCALES, render_text
 from partnership.instruments.models import Instrument, InstrumentVersion, Item
+from partnership.instruments.services import dimension_label
 from partnership.memo import kept
 from partnership.partnerships.models import (
     Organization,
@@ -116,6 +117,8 @@ class PageItem:
     help: str
     allow_na: bool
     is_required: bool
+    #: The scored dimension (key); None for the overall item, likelihood items and comments.
+    dimension: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,8 @@ class PageVersion:
     id: int
     instrument: PageInstrument
     items: tuple[PageItem, ...]
+    #: Labels the coach gave dimensions in this version ({key: label}).
+    dimension_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +175,7 @@ class Link:
     partnership: PagePartnership
     #: (version id, created_at) when the version is locked (immutable), else None.
     version_key: tuple[int, Any] | None = None
+    dimension_labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def organization(self) -> PageOrganization:
@@ -242,6 +248,42 @@ class PageField:
     describedby: str
     #: Fixed attributes every radio of the item carries (` required`, ` aria-invalid="true"`).
     radio_tail: str = ""
+    #: The item's dimension (key), or None: the page groups its questions by it.
+    dimension: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageSection:
+    """A part of the survey page: the questions of one dimension, under its heading."""
+
+    number: int
+    heading: str
+    items: tuple[PageField, ...]
+
+    @property
+    def id(self) -> str:
+        return f"part-{self.number}"
+
+
+def page_sections(fields: list[PageField], version: Any) -> list[PageSection]:
+    """The page's questions grouped into parts: consecutive questions of one dimension under
+    its name (the label the coach gave it in this version, else the catalog's); the overall
+    and likelihood questions under "Overall"; comments under "In your own words"."""
+    groups: list[tuple[str | None, bool, list[PageField]]] = []
+    for item in fields:
+        comment = item.dimension is None and item.kind == "comment"
+        if groups and groups[-1][0] == item.dimension and groups[-1][1] == comment:
+            groups[-1][2].append(item)
+        else:
+            groups.append((item.dimension, comment, [item]))
+    sections = []
+    for number, (dimension, comment, items) in enumerate(groups, start=1):
+        if dimension is not None:
+            heading = dimension_label(dimension, version)
+        else:
+            heading = "In your own words" if comment else "Overall"
+        sections.append(PageSection(number, heading, tuple(items)))
+    return sections
 
 
 @dataclass
@@ -266,7 +308,11 @@ class LinkResult:
 
 @dataclass
 class SubmitResult(LinkResult):
-    """The outcome of `submit`; the same statuses as LinkResult."""
+    """The outcome of `submit`; the statuses of LinkResult, and "confirm_empty" (nothing was
+    answered: the page again, asking whether to send it empty). `closes_at`: after a
+    submission, the survey's planned closing time (UTC), or None."""
+
+    closes_at: dt.datetime | None = None
 
 
 @dataclass
@@ -307,6 +353,7 @@ _LOOKUP = (
         select(_thr.c.blocked_until)
         .where(_thr.c.key == bindparam("throttle_key"))
         .scalar_subquery(),
+        _ver.c.dimension_labels,
     )
     .select_from(_tok)
     .join(_inv, _inv.c.id == _tok.c.invitation_id)
@@ -351,6 +398,7 @@ _ITEMS = (
         _itm.c.help,
         _itm.c.allow_na,
         _itm.c.is_required,
+        _itm.c.dimension,
     )
     .where(_itm.c.version_id == bindparam("version_id"))
     .order_by(_itm.c.position, _itm.c.id)
@@ -432,6 +480,7 @@ def _lookup(token: str, ip: str | None) -> tuple[Link | None, dt.datetime | None
             organizations=tuple(PageOrganization(r[18], r[19]) for r in rows),
         ),
         version_key=(first[10], first[21]) if first[20] else None,
+        dimension_labels=first[23] or {},
     )
     return link, first[22]
 
@@ -460,7 +509,10 @@ def _submission(token: str) -> _Submission | None:
 def _load_version(link: Link) -> PageVersion:
     """The version's items with its instrument, as the page shows them."""
     return PageVersion(
-        link.version_id, link.instrument, _items(link.version_id, link.version_key).items
+        link.version_id,
+        link.instrument,
+        _items(link.version_id, link.version_key).items,
+        link.dimension_labels,
     )
 
 
@@ -472,7 +524,8 @@ def _items(version_id: int, version_key: tuple[int, Any] | None) -> _Items:
         rows = db.session.connection().execute(_ITEMS, {"version_id": version_id})
         return _Items(
             tuple(
-                PageItem(r[0], r[1], r[2], r[3], r[4] or "", bool(r[5]), bool(r[6])) for r in rows
+                PageItem(r[0], r[1], r[2], r[3], r[4] or "", bool(r[5]), bool(r[6]), r[7])
+                for r in rows
             )
         )
 
@@ -580,6 +633,7 @@ def survey_page_context(
     closes_at: dt.datetime | None = None,
     notice: str | None = None,
     fields_key: Any = None,
+    confirm_empty: bool = False,
 ) -> dict[str, Any]:
     """Everything templates/take/survey.html needs, as plain data: render it with
     `render_template("take/survey.html", **context)` (add `action=<url>` to post the answers;
@@ -593,7 +647,8 @@ def survey_page_context(
     for the whole form; closes_at: the survey's close time (UTC), shown in the partnership's
     time zone. fields_key: a key that identifies the version (locked), the respondent's
     organization and the partnership's organizations; the questions of a page without answers
-    or messages are then built once per process and reused.
+    or messages are then built once per process and reused. confirm_empty: nothing was
+    answered; the page asks whether to send it so.
     """
     answers = answers or {}
     errors = errors or {}
@@ -621,6 +676,9 @@ def survey_page_context(
         "partner_name": partner_name,
         "organization_name": getattr(organization, "name", ""),
         "items": items,
+        "sections": page_sections(items, version),
+        "questions": len(items),
+        "confirm_empty": confirm_empty,
         "any_required": any(i.required for i in items),
         "scales": SCALE_OPTIONS_HTML,
         "na_label": str(escape(NA_LABEL)),
@@ -670,6 +728,7 @@ def _page_fields(
                 first_id=first_id,
                 describedby=" ".join(described),
                 radio_tail=_RADIO_TAILS[(item.is_required, bool(error))],
+                dimension=item.dimension,
             )
         )
         if error:
@@ -733,7 +792,7 @@ def validate_answers(
 
 
 #: What the survey form posts besides the answers.
-FORM_FIELDS = frozenset({"csrf_token"})
+FORM_FIELDS = frozenset({"csrf_token", "confirm_empty"})
 #: The notice of a submission with fields the survey does not ask (nothing is stored).
 UNEXPECTED = (
     "Your answers arrived with fields this survey does not ask, so nothing was stored. "
@@ -869,7 +928,23 @@ def _submit(
             notice=UNEXPECTED if unexpected else None,
         )
         return SubmitResult("invalid_answers", page=page)
-    return _store(token, ip, target, now, answers, comments)
+    if not answers and not comments and form.get("confirm_empty") != "1":
+        # An empty response counts as taking part: ask first (a form of its own, so it works
+        # without JavaScript); nothing is stored until it comes back confirmed.
+        link, _ = _lookup(token, ip)
+        assert link is not None
+        page = survey_page_context(
+            _load_version(link),
+            link.organization,
+            link.partnership,
+            closes_at=link.closes_at,
+            confirm_empty=True,
+        )
+        return SubmitResult("confirm_empty", page=page)
+    result = _store(token, ip, target, now, answers, comments)
+    if result.status == "submitted":
+        result.closes_at = target.closes_at
+    return result
 
 
 @db.writes

@@ -25,7 +25,7 @@ from partnership.surveys.emails import format_local
 from partnership.surveys.forms import CycleForm, SurveyForm
 from partnership.surveys.models import Cycle, Survey
 from partnership.surveys.taking import survey_page_context
-from partnership.timefmt import zone
+from partnership.timefmt import roughly, zone
 
 bp = Blueprint("surveys", __name__)
 
@@ -246,6 +246,7 @@ def _render_survey(partnership, cycle, survey, status: int = 200):
         instrument=instrument,
         version=version,
         matching=matching,
+        newcomers=services.not_invited(survey) if survey.state == "open" else [],
         stats=services.invitation_stats(survey),
         participation=services.participation(survey),
         levels=LEVELS,
@@ -278,6 +279,48 @@ def _action(partnership_id: int, cycle_id: int, survey_id: int, run, success):
 SURVEY_URL = "/partnerships/<int:partnership_id>/cycles/<int:cycle_id>/surveys/<int:survey_id>"
 
 
+def _confirm_page(partnership_id: int, cycle_id: int, survey_id: int, action: str, states, **more):
+    """The confirmation page of an action with consequences (opening, closing): it posts to
+    the action's own URL, so it works without JavaScript; one click on the survey page only
+    leads here."""
+    partnership = authorize(current_account(), partnership_id, Act.CONFIGURE)
+    cycle = _cycle_or_404(partnership, cycle_id)
+    survey = _survey_or_404(partnership, cycle, survey_id)
+    if survey.state not in states:
+        flash(f"This survey is {survey.state}: there is nothing to {action}.", "error")
+        return redirect(_survey_url(survey))
+    instrument, version = services.survey_instrument(survey)
+    consequences = (
+        services.open_consequences(survey)
+        if action == "open"
+        else results_services.close_consequences(survey)
+    )
+    return render_template(
+        "surveys/confirm.html",
+        partnership=partnership,
+        cycle=cycle,
+        survey=survey,
+        instrument=instrument,
+        version=version,
+        action=action,
+        c=consequences,
+        roughly=roughly,
+        **more,
+    )
+
+
+@bp.get(SURVEY_URL + "/open")
+@login_required
+def confirm_open(partnership_id: int, cycle_id: int, survey_id: int):
+    return _confirm_page(partnership_id, cycle_id, survey_id, "open", services.EDITABLE_STATES)
+
+
+@bp.get(SURVEY_URL + "/close")
+@login_required
+def confirm_close(partnership_id: int, cycle_id: int, survey_id: int):
+    return _confirm_page(partnership_id, cycle_id, survey_id, "close", ("open",))
+
+
 @bp.post(SURVEY_URL + "/open")
 @login_required
 def open_survey(partnership_id: int, cycle_id: int, survey_id: int):
@@ -299,7 +342,7 @@ def close_survey(partnership_id: int, cycle_id: int, survey_id: int):
         cycle_id,
         survey_id,
         results_services.close_survey,
-        lambda _: "Survey closed: no more answers are accepted.",
+        lambda _: "Survey closed: no more answers are accepted, and the results are frozen.",
     )
 
 
@@ -317,6 +360,19 @@ def remind(partnership_id: int, cycle_id: int, survey_id: int):
             if n
             else "Nobody to remind: everyone answered or opted out of reminders."
         ),
+    )
+
+
+@bp.post(SURVEY_URL + "/invite-newcomers")
+@login_required
+def invite_newcomers(partnership_id: int, cycle_id: int, survey_id: int):
+    base_url = current_app.config["BASE_URL"]
+    return _action(
+        partnership_id,
+        cycle_id,
+        survey_id,
+        lambda s: services.invite_newcomers(s, base_url=base_url),
+        lambda n: f"{n} invitation{'s' if n != 1 else ''} queued for sending.",
     )
 
 

@@ -41,8 +41,11 @@ def test_coach_creates_partnership_imports_csv_and_sees_stakeholders(
     csv_path.write_bytes(b"\xef\xbb\xbf" + CSV.encode())
     page.get_by_label("CSV file").set_input_files(str(csv_path))
     assert_accessible(page)
-    page.get_by_role("button", name="Import").click()
-    page.get_by_text("Imported 3 stakeholders.").wait_for()
+    page.get_by_role("button", name="Preview the import").click()
+    page.get_by_role("heading", name="Import preview").wait_for()
+    assert_accessible(page)
+    page.get_by_role("button", name="Apply: add 3, change 0, deactivate 0").click()
+    page.get_by_text("Import done: 3 added, 0 changed, 0 deactivated.").wait_for()
 
     table = page.locator("#stakeholders")
     for name in ("Ana Conceição", "Jürgen Weiß", "Søren Østergaard"):
@@ -63,7 +66,7 @@ def test_bad_csv_shows_line_numbers_in_the_browser(page, app, tmp_path):
         "name,email,organization,function,level\nA,broken,ALP,sales,manager\n", encoding="utf-8"
     )
     page.get_by_label("CSV file").set_input_files(str(bad))
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Preview the import").click()
     summary = page.locator("#import-errors")
     summary.wait_for()
     assert "Line 2:" in summary.inner_text()

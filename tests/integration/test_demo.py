@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 from partnership.extensions import db
 from partnership.governance.models import Action, Issue, Lesson
 from partnership.governance.progress import gap_progress
+from partnership.instruments.models import Instrument
+from partnership.results import presenters
 from partnership.results.models import Snapshot
 from partnership.surveys.models import Cycle, Survey
 from tests.builders.basics import text_of
@@ -77,6 +79,21 @@ def test_demo_loads_a_living_dashboard_and_prints_working_links(app, runner):
     q2 = db.session.scalar(select(Survey.id).where(Survey.cycle.has(label="2026-Q2")))
     q2_page = text_of(client.get(f"/partnerships/1/surveys/{q2}/results").get_data(as_text=True))
     assert "(local optimization)" in q2_page and "KPIs of cycle 2026-Q2" in q2_page
+    # Groups large enough to read (issue 19, item 10): Q3's heatmap and leadership view show
+    # values, a few cells are withheld, and the rule is spelled out beside the heatmap
+    q3 = db.session.scalar(
+        select(Survey)
+        .join(Instrument, Instrument.id == Survey.instrument_id)
+        .where(Survey.cycle.has(label="2026-Q3"), Instrument.builtin_key == "quarterly-pulse")
+    )
+    data = db.session.scalar(select(Snapshot.data).where(Snapshot.survey_id == q3.id))
+    cells = [v for _, _, row in presenters.breakdown_table(data, "function").rows for v in row]
+    shown = sum(v.shown for v in cells)
+    assert len(cells) == 60 and 0 < len(cells) - shown <= 20, (shown, len(cells))
+    leadership = [(r.executive, r.individual) for r in presenters.leadership_rows(data)]
+    assert leadership and all(e.shown and i.shown for e, i in leadership)
+    q3_page = text_of(client.get(f"/partnerships/1/surveys/{q3.id}/results").get_data(as_text=True))
+    assert "Hatched cells are withheld: fewer than 5 people in that group" in q3_page
     kpi_page = text_of(client.get("/partnerships/1/kpis").get_data(as_text=True))
     assert "Joint pipeline value" in kpi_page and "Local · Lumen Software · Sales" in kpi_page
 

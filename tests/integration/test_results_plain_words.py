@@ -140,3 +140,17 @@ def test_a_cycle_of_several_surveys_gets_one_summary_before_them(app, client):
         assert presenters.health_reason(built.result) in table
     # each card says why too
     assert html.count(presenters.health_reason(pulse.result)) >= 2
+
+
+def test_the_first_withheld_value_says_why_beside_it(app, client):
+    coach, partnership = setup_coach()
+    built = build_closed_survey(partnership)
+    login(client, coach)
+    html = client.get(f"/partnerships/{partnership.id}/surveys/{built.survey.id}/results").get_data(
+        as_text=True
+    )
+    assert html.count('class="withheld-first"') == 1
+    first_note = html.index('class="withheld-first"')
+    assert html.index('class="withheld"') < first_note  # beside the first withheld value
+    note = html[first_note : html.index("</span>", first_note)]
+    assert "fewer than 5 people in this group, or hidden so that a smaller withheld group" in note

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import io
+import re
+from html import unescape
 
 from sqlalchemy import func, select
 
 from partnership.extensions import db
 from partnership.partnerships.models import Stakeholder
 from tests.builders.basics import login, make_partnership, make_user
+from tests.readers import visible_text
 
 GOOD = (
     "name,email,organization,function,level\n"
@@ -16,11 +19,33 @@ GOOD = (
 )
 
 
-def _upload(client, partnership, content: bytes, filename: str = "people.csv"):
+def _preview(client, partnership, content: bytes, filename: str = "people.csv", **fields):
+    """Upload a file: the preview page (200), or the errors (400); nothing is written."""
     return client.post(
         f"/partnerships/{partnership.id}/stakeholders/import",
-        data={"file": (io.BytesIO(content), filename)},
+        data={"file": (io.BytesIO(content), filename), **fields},
         content_type="multipart/form-data",
+    )
+
+
+def _hidden_fields(html: str) -> dict[str, str]:
+    """The fields the preview's Apply form posts back (the file's text in a textarea)."""
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    text = re.search(r'<textarea name="csv_text"[^>]*>\n?(.*?)</textarea>', html, re.S)
+    assert text is not None
+    fields["csv_text"] = unescape(text.group(1))
+    return fields
+
+
+def _upload(client, partnership, content: bytes, filename: str = "people.csv", **fields):
+    """Upload, read the preview, apply it: the response to applying (302 when done), or to
+    the upload when it was refused."""
+    preview = _preview(client, partnership, content, filename, **fields)
+    if preview.status_code != 200:
+        return preview
+    return client.post(
+        f"/partnerships/{partnership.id}/stakeholders/import",
+        data=_hidden_fields(preview.get_data(as_text=True)),
     )
 
 
@@ -76,19 +101,70 @@ def test_every_bad_line_is_reported_with_its_reason(client, app):
     assert _count() == 0
 
 
-def test_duplicate_of_existing_stakeholder_is_rejected(client, app):
+def test_reimporting_the_export_changes_nothing_and_an_edited_one_updates_by_email(client, app):
     coach = make_user()
     partnership = make_partnership(coach)
     login(client, coach)
     assert _upload(client, partnership, GOOD.encode()).status_code == 302
-    again = _upload(
-        client,
-        partnership,
-        (b"name,email,organization,function,level\nAna,ANA@alpha.example,ALP,sales,manager\n"),
+    exported = client.get(f"/partnerships/{partnership.id}/stakeholders.csv").data
+    same = _preview(client, partnership, exported)
+    assert same.status_code == 200
+    text = visible_text(same.get_data(as_text=True))
+    assert "add 0, change 0 and deactivate 0 stakeholders; 3 stay as they are" in text
+    assert "there is nothing to import" in text
+
+    edited = (
+        "name,email,organization,function,level,active\n"
+        "Ana Conceição-Silva,ANA@alpha.example,ALP,product,executive,\n"  # renamed, moved up
+        "Søren Østergaard,soren@beta.example,BET,operations,individual contributor,no\n"
+        "Zoë Lefèvre,zoe@beta.example,BET,finance,executive,yes\n"
+        "Nuno Andrade,nuno@alpha.example,LUM,sales,manager,yes\n".replace("LUM", "ALP")
     )
-    assert again.status_code == 400
-    assert "ana@alpha.example is already a stakeholder" in again.get_data(as_text=True)
-    assert _count() == 3
+    preview = _preview(client, partnership, edited.encode())
+    html = preview.get_data(as_text=True)
+    text = visible_text(html)
+    assert "add 1, change 1 and deactivate 1 stakeholder; 1 stay as they are" in text
+    assert "Name: Ana Conceição → Ana Conceição-Silva" in text
+    assert "Function: sales → product" in text and "Level: manager → executive" in text
+    assert "Status: active → inactive" in text  # Søren, under "To deactivate"
+    assert html.index("To deactivate") < html.index("soren@beta.example")
+    assert _count() == 3  # the preview wrote nothing
+
+    applied = client.post(
+        f"/partnerships/{partnership.id}/stakeholders/import", data=_hidden_fields(html)
+    )
+    assert applied.status_code == 302
+    page = client.get(applied.headers["Location"]).get_data(as_text=True)
+    assert "Import done: 1 added, 1 changed, 1 deactivated." in page
+    people = {s.email: s for s in db.session.scalars(select(Stakeholder))}
+    assert len(people) == 4
+    assert (people["ana@alpha.example"].name, people["ana@alpha.example"].level) == (
+        "Ana Conceição-Silva",
+        "executive",
+    )
+    assert people["ana@alpha.example"].is_active  # an empty active cell keeps the status
+    assert not people["soren@beta.example"].is_active
+
+    # applying the same preview again: the plan no longer holds, nothing is written twice
+    again = client.post(
+        f"/partnerships/{partnership.id}/stakeholders/import", data=_hidden_fields(html)
+    )
+    assert again.status_code == 409
+    assert "changed since the preview" in again.get_data(as_text=True)
+    assert _count() == 4
+
+
+def test_a_complete_list_deactivates_whoever_it_leaves_out(client, app):
+    coach = make_user()
+    partnership = make_partnership(coach)
+    login(client, coach)
+    _upload(client, partnership, GOOD.encode())
+    only_ana = "name,email,organization,function,level\nAna Conceição,ana@alpha.example,ALP,sales,manager\n"
+    kept = _preview(client, partnership, only_ana.encode())
+    assert "deactivate 0" in visible_text(kept.get_data(as_text=True))
+    assert _upload(client, partnership, only_ana.encode(), complete="y").status_code == 302
+    active = set(db.session.scalars(select(Stakeholder.email).where(Stakeholder.is_active)))
+    assert active == {"ana@alpha.example"} and _count() == 3
 
 
 def test_missing_column_and_non_utf8_are_explained(client, app):
@@ -114,7 +190,8 @@ def test_export_round_trips_through_import(client, app):
     assert exported.mimetype == "text/csv"
     text = exported.data.decode("utf-8-sig")
     assert text.splitlines()[0] == "name,email,organization,function,level,active"
-    assert "Søren Østergaard,soren@beta.example,BET,operations,individual,yes" in text
+    # one vocabulary: the level in the words the pages and the import use
+    assert "Søren Østergaard,soren@beta.example,BET,operations,individual contributor,yes" in text
     other = make_partnership(coach)
     assert _upload(client, other, exported.data).status_code == 302
     assert (

@@ -27,6 +27,7 @@ from tests.builders.taking import (
     open_survey,
     read_form,
 )
+from tests.readers import visible_text
 
 # --- data ---------------------------------------------------------------------------------
 
@@ -152,7 +153,7 @@ def test_submitting_stores_one_anonymous_response_with_the_segment_and_day(clien
     data[f"item-{comment.id}"] = "  Keep the joint planning day; stop late forecast changes.  "
     response = client.post(f"/s/{world.tokens[0]}", data=data)
     assert response.status_code == 303
-    assert response.headers["Location"].endswith("/s/thanks")
+    assert response.headers["Location"].endswith("/s/thanks")  # no planned close: no date
     thanks = client.get(response.headers["Location"])
     assert thanks.status_code == 200 and b"Your answers are saved" in thanks.data
     assert world.partnership.name.encode() not in thanks.data
@@ -286,10 +287,30 @@ def test_a_comment_over_2000_characters_is_refused_and_kept(client, app):
     assert len(db.session.scalar(select(Comment.body))) == 2000
 
 
-def test_an_empty_submission_is_a_valid_response_when_nothing_is_required(client, app):
-    world = open_survey()
-    assert client.post(f"/s/{world.tokens[0]}", data={}).status_code == 303
+def test_an_empty_submission_asks_first_and_counts_only_once_confirmed(csrf_app):
+    # Works without JavaScript: the question is a page with a form of its own.
+    client = csrf_app.test_client()
+    world = open_survey(closes_at=dt.datetime(2030, 7, 1, 15, 0, tzinfo=dt.UTC))
+    page = client.get(f"/s/{world.tokens[0]}").get_data(as_text=True)
+    asked = client.post(f"/s/{world.tokens[0]}", data=dict(read_form(page).hidden))
+    assert asked.status_code == 200
+    html = asked.get_data(as_text=True)
+    assert "You have not answered any question" in html
+    assert count(Response) == 0  # not a response yet
+
+    confirm = html[
+        html.index('id="confirm-empty"') : html.index("</form>", html.index('id="confirm-empty"'))
+    ]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', confirm))
+    assert set(fields) == {"csrf_token", "confirm_empty"}
+    assert f'action="/s/{world.tokens[0]}"' in confirm
+    sent = client.post(f"/s/{world.tokens[0]}", data=fields)
+    assert sent.status_code == 303
     assert count(Response) == 1 and count(Answer) == 0 and count(Comment) == 0
+    # the thank-you page says when the results will be shared
+    thanks = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "The survey closes on Monday 1 July 2030, 15:00 (UTC)." in thanks
+    assert "the link in your invitation email opens what both organizations heard" in thanks
 
 
 def test_the_survey_works_without_javascript_with_csrf_on(csrf_app):
@@ -469,6 +490,31 @@ def test_hint_text_names_the_partner_too(client, app):
     html = client.get(f"/s/{world.tokens[0]}").get_data(as_text=True)
     assert "Think of how Müller Fertigung decided last quarter." in html
     assert "{partner}" not in html
+
+
+def test_the_questions_come_in_parts_under_their_dimension(client, app):
+    world = open_survey()
+    html = client.get(f"/s/{world.tokens[0]}").get_data(as_text=True)
+    text = visible_text(html)
+    assert "22 questions in 7 parts." in text
+    parts = [
+        "Part 1 of 7 Cultural alignment",
+        "Part 2 of 7 Market alignment",
+        "Part 3 of 7 Execution alignment",
+        "Part 4 of 7 Governance",
+        "Part 5 of 7 Communication",
+        "Part 6 of 7 Overall",
+        "Part 7 of 7 In your own words",
+    ]
+    assert [text.index(p) for p in parts] == sorted(text.index(p) for p in parts)
+    # each question under its own dimension's heading
+    market = world.item("mkt-customers")
+    assert (
+        html.index('id="part-2"')
+        < html.index(f'name="item-{market.id}"')
+        < html.index('id="part-3"')
+    )
+    assert '<p class="survey-progress" hidden></p>' in html  # survey.js shows "n of 22"
 
 
 def test_a_page_kept_for_visitors_without_cookies_follows_the_survey_and_the_visitor(client, app):
