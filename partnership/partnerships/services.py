@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import TypeVar
 from zoneinfo import available_timezones
 
 from sqlalchemy import select
@@ -66,7 +67,10 @@ def visible_partnerships(
     return list(db.session.scalars(stmt))
 
 
-def get_child_or_404(model: type, child_id: object, partnership: Partnership):
+_Row = TypeVar("_Row")
+
+
+def get_child_or_404(model: type[_Row], child_id: object, partnership: Partnership) -> _Row:
     """A row of `model` that belongs to the partnership, else `NotFound`."""
     row = db.session.get(model, child_id)
     if row is None or getattr(row, "partnership_id", None) != partnership.id:
