@@ -9,8 +9,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 .venv/bin/python -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" . 2> >(grep -v "^WARNING: Location" >&2)
 wheel=$(ls "$work"/dist/partnership_pulse-*.whl)
-unzip -l "$wheel" | grep -q "partnership/templates/accounts/login.html"
-unzip -l "$wheel" | grep -q "partnership/migrations/env.py"
+# grep reads the whole listing from a variable: `unzip | grep -q` under pipefail failed whenever
+# grep stopped early and unzip died of SIGPIPE (exit 141), which made CI fail at random.
+listing=$(unzip -l "$wheel")
+grep -q "partnership/templates/accounts/login.html" <<<"$listing"
+grep -q "partnership/migrations/env.py" <<<"$listing"
 "$PYTHON" -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet "$wheel" 2> >(grep -v "^WARNING: Location" >&2)
 cd "$work"  # away from the checkout: `partnership` must come from the wheel
