@@ -1,6 +1,7 @@
 """Each formula of scoring.md, with the arithmetic written out."""
 
 import math
+import random
 
 import pytest
 from scipy.stats import t as student_t
@@ -149,14 +150,35 @@ def test_hedges_g_one_person_in_one_org_pools_the_other():
 
 
 def test_t_quantile_is_students():
-    # the textbook table: t(0.975, 10) = 2.228, to every digit SciPy gives
-    assert t_quantile(0.975, 10) == 2.228138851986274
-    assert t_quantile(0.975, 1) == pytest.approx(12.706204736, abs=1e-9)
+    # the textbook table: t(0.975, 10) = 2.228, t(0.975, 1) = 12.706 (tan(0.475 pi))
+    assert t_quantile(0.975, 10) == pytest.approx(2.228138851986274, rel=1e-15)
+    assert t_quantile(0.975, 1) == pytest.approx(math.tan(0.475 * math.pi), rel=1e-13)
+    # df 2 has a closed form: t = (2p - 1) sqrt(2 / (1 - (2p - 1)^2))
+    for p in (0.6, 0.9, 0.975, 0.999):
+        a = 2 * p - 1
+        assert t_quantile(p, 2) == pytest.approx(a * math.sqrt(2 / (1 - a * a)), rel=1e-13)
     assert t_quantile(0.5, 7) == 0.0
-    # Welch's df is fractional: the same value scipy.stats would give, bit for bit
-    for df in (1.3, 2.5, 4.0, 7.77, 19.7155, 118.4, 5000.5):
-        for p in (0.9, 0.95, 0.975, 0.995):
-            assert t_quantile(p, df) == float(student_t.ppf(p, df))
+    assert t_quantile(0.025, 7.5) == -t_quantile(0.975, 7.5)
+
+
+def test_t_quantile_agrees_with_scipy_for_fractional_df():
+    # Welch's df is fractional and, for a survey of thousands, large: the value SciPy's
+    # scipy.stats.t.ppf gives, to 1e-12 (the signals compare with a 1e-9 tolerance)
+    rng = random.Random(20)
+    dfs = [0.7, 1.3, 2.5, 4.0, 7.77, 19.7155, 39.9, 40.1, 118.4, 5000.5, 2.5e4, 1e5]
+    dfs += [math.exp(rng.uniform(0, math.log(1e5))) for _ in range(200)]
+    for df in dfs:
+        for p in (0.6, 0.9, 0.95, 0.975, 0.995, 0.999):
+            assert t_quantile(p, df) == pytest.approx(float(student_t.ppf(p, df)), rel=1e-12), (
+                p,
+                df,
+            )
+
+
+def test_t_quantile_refuses_what_has_no_quantile():
+    for p, df in ((0.0, 5), (1.0, 5), (0.975, 0), (0.975, -1), (0.975, float("nan"))):
+        with pytest.raises(ValueError):
+            t_quantile(p, df)
 
 
 def test_welch_interval_with_finite_population_correction():
