@@ -82,6 +82,8 @@ def utcnow() -> dt.datetime:
 
 #: True inside a writing use case (``Database.writing``): SQLite transactions begin IMMEDIATE.
 _writing: contextvars.ContextVar[bool] = contextvars.ContextVar("pp_writing", default=False)
+#: True inside ``Database.reading`` (and not writing): SQLite statements run without BEGIN.
+_autocommit: contextvars.ContextVar[bool] = contextvars.ContextVar("pp_autocommit", default=False)
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -135,7 +137,10 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+        if _writing.get():
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif not _autocommit.get():
+            conn.exec_driver_sql("BEGIN")
 
 
 class Database:
@@ -193,6 +198,22 @@ class Database:
             raise
         finally:
             _writing.reset(token)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads that need no transaction around them (a stakeholder's page: one lookup, the
+        rest kept per process): each statement reads committed data on its own, without the
+        BEGIN and ROLLBACK of a transaction (PostgreSQL in autocommit, SQLite without BEGIN).
+        Must come first in the request's use of the session; a writing use case inside it
+        (``writing``) still gets its transaction. Ends with the session's transaction closed."""
+        if self.engine is not None and self.engine.dialect.name == "postgresql":
+            self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        token = _autocommit.set(True)
+        try:
+            yield
+        finally:
+            _autocommit.reset(token)
+            self.session.rollback()
 
     def writes(self, fn: _F) -> _F:
         """Decorator for a service function that writes: it runs in ``writing()``."""

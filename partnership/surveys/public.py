@@ -6,7 +6,7 @@ that lost (e.g. the 49 losers of 50 concurrent submissions of one link); a close
 too many unknown links from one IP 429. A successful submission redirects (303) to a thank-you
 page that names nothing.
 
-CSRF: both forms carry a CSRF token and every POST checks it (`LinkForm`), but the token has
+CSRF: both forms carry a CSRF token and every POST checks it (`_verified`), but the token has
 no time limit: the survey page keeps working when left open for hours (decisions.md). Flask-WTF
 1.3 turns `csrf_time_limit = None` back into WTF_CSRF_TIME_LIMIT, and its token lives in the
 session cookie, which Flask refuses after PERMANENT_SESSION_LIFETIME (8 hours) anyway. So the
@@ -14,7 +14,9 @@ token is bound to the personal link instead: an HMAC, under the app's CSRF secre
 purpose and the link's SHA-256. A page from another site cannot produce it without the link, and
 whoever holds the link can answer with it directly, so binding to a browser session would add
 nothing here; it also means the stakeholder's pages set no cookie. The global CSRFProtect is
-exempted for this blueprint because LinkForm does the check.
+exempted for this blueprint because `_verified` does the check: a comparison of one field with
+one HMAC, without building a WTForms form for it (the form machinery cost more than the check
+on every submission; benchmarks/submit.py).
 """
 
 from __future__ import annotations
@@ -24,10 +26,7 @@ import hashlib
 import hmac
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms.csrf.core import CSRF
-from wtforms.validators import ValidationError
 
 from partnership.extensions import csrf
 from partnership.memo import kept
@@ -36,7 +35,7 @@ from partnership.surveys.models import hash_token
 from partnership.timefmt import long_when
 
 bp = Blueprint("take", __name__)
-csrf.exempt(bp)  # checked by LinkForm instead, without a time limit
+csrf.exempt(bp)  # checked by _verified instead, without a time limit
 
 #: Shown when the POST's CSRF token is missing or wrong (a form posted from elsewhere).
 UNVERIFIED = (
@@ -54,8 +53,8 @@ def link_csrf_token(secret: str | bytes, purpose: str, token: str) -> str:
 
 
 def _page_csrf(purpose: str, token: str) -> str | None:
-    """The token a GET writes into the page, without building the form (LinkForm checks it on
-    POST); None when CSRF is off (tests)."""
+    """The CSRF token of a link's form (`purpose` "survey" or "opt-out"), as its page writes
+    it; None when CSRF is off (tests)."""
     config = current_app.config
     if not config.get("WTF_CSRF_ENABLED", True):
         return None
@@ -63,37 +62,13 @@ def _page_csrf(purpose: str, token: str) -> str | None:
     return link_csrf_token(str(secret), purpose, token)
 
 
-class LinkCSRF(CSRF):
-    """A CSRF token bound to the personal link and the form's purpose (`meta.csrf_context`,
-    e.g. "survey:<token>"), not to a session: it never expires and needs no cookie."""
-
-    def setup_form(self, form):
-        self.meta = form.meta
-        return super().setup_form(form)
-
-    def generate_csrf_token(self, csrf_token_field):
-        purpose, _, token = str(self.meta.csrf_context).partition(":")
-        return link_csrf_token(self.meta.csrf_secret, purpose, token)
-
-    def validate_csrf_token(self, form, field):
-        if not isinstance(field.data, str) or not hmac.compare_digest(
-            field.data.encode(), field.current_token.encode()
-        ):
-            raise ValidationError("The form could not be verified.")
-
-
-class LinkForm(FlaskForm):
-    """The CSRF check of the survey and opt-out forms: `LinkForm(meta={"csrf_context":
-    "survey:" + token})`. The answers are not WTForms fields: the page writes its radios in a
-    plain loop and taking.validate_answers checks them."""
-
-    class Meta:
-        csrf_class = LinkCSRF
-        csrf_time_limit = None
-
-
-def _link_form(purpose: str, token: str) -> LinkForm:
-    return LinkForm(meta={"csrf_context": f"{purpose}:{token}"})
+def _verified(purpose: str, token: str) -> bool:
+    """The POST carries the CSRF token of this link's form (always true when CSRF is off)."""
+    expected = _page_csrf(purpose, token)
+    if expected is None:
+        return True
+    sent = request.form.get("csrf_token", "")
+    return hmac.compare_digest(sent.encode(), expected.encode())
 
 
 def _ip() -> str:
@@ -203,7 +178,7 @@ def survey(token: str):
     if request.method in ("GET", "HEAD"):
         result = taking.open_link(token, ip=_ip())
         return link_refusal(result, token) or _survey_page(result, token, 200)
-    if not _link_form("survey", token).validate():
+    if not _verified("survey", token):
         result = taking.open_link(token, ip=_ip(), kept=request.form, notice=UNVERIFIED)
         return link_refusal(result, token) or _survey_page(result, token, 400)
     # The form carried the link's own CSRF token (when CSRF is on): the client had the page.
@@ -235,7 +210,7 @@ def thanks():
 
 @bp.route("/s/<token>/opt-out", methods=["GET", "POST"])
 def opt_out(token: str):
-    if request.method == "POST" and _link_form("opt-out", token).validate():
+    if request.method == "POST" and _verified("opt-out", token):
         result = taking.opt_out(token, ip=_ip())
         if result.status == "opted_out":
             assert result.page is not None

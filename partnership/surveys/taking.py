@@ -579,14 +579,6 @@ def resolve_link(token: str, ip: str | None) -> tuple[LinkResult | None, Link | 
     return _resolve(token, ip)
 
 
-def _read_only() -> None:
-    """A GET only reads: on PostgreSQL run it in autocommit, which saves the BEGIN and
-    ROLLBACK round trips. (SQLite reads already begin DEFERRED, see partnership.db.)
-    Must come first in the request's transaction."""
-    if db.engine is not None and db.engine.dialect.name == "postgresql":
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
 def _gate(link: Link, now: dt.datetime) -> LinkResult | None:
     """Refuse a link whose survey is not open yet, that was used, or whose survey closed."""
     if link.state not in ("open", "closed"):
@@ -829,7 +821,13 @@ def open_link(
     the token or writes answers; an unknown token counts against the client's IP (and commits
     that count). `kept` (a posted form) and `notice` show the page again with the answers as
     they were, e.g. after the form could not be verified."""
-    _read_only()
+    with db.reading():
+        return _open_link(token, ip, kept, notice)
+
+
+def _open_link(
+    token: str, ip: str | None, kept: Mapping[str, str] | None, notice: str | None
+) -> LinkResult:
     done, link = _resolve(token, ip)
     if done is not None:
         return done
@@ -1007,7 +1005,11 @@ def _store(
 
 def opt_out_page(token: str, *, ip: str | None) -> LinkResult:
     """What GET /s/<token>/opt-out shows: a confirmation step ("opt_out"), changing nothing."""
-    _read_only()
+    with db.reading():
+        return _opt_out_page(token, ip)
+
+
+def _opt_out_page(token: str, ip: str | None) -> LinkResult:
     done, link = _resolve(token, ip)
     if done is not None:
         return done
