@@ -16,10 +16,13 @@ import contextvars
 import datetime as dt
 import functools
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
+from flask import has_app_context
+from flask.globals import app_ctx
 from sqlalchemy import MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -236,12 +239,9 @@ class Database:
 
 
 def _scope_id() -> int:
-    from flask import g, has_app_context
-
+    """The session's scope: the Flask application context (each request has its own), else
+    the thread. (Flask-SQLAlchemy scopes its session the same way.) Called on every use of
+    ``db.session``, so it reads the context variable directly instead of going through ``g``."""
     if has_app_context():
-        if "_pp_scope" not in g:
-            g._pp_scope = object()
-        return id(g._pp_scope)
-    import threading
-
+        return id(app_ctx._get_current_object())  # type: ignore[attr-defined]
     return threading.get_ident()
