@@ -6,8 +6,9 @@ A use case writes a row with `enqueue` inside its own transaction: what the emai
 at a time with a compare-and-set and a lease, and asks the renderer registered for the row's
 kind to write the email *now*. A renderer that needs a link mints the token then, stores only
 its hash (flush) and returns the email; the sender commits the hash, sends, and marks the row
-sent, keeping recipient, subject, status and times, never the body. So no usable link rests in
-the database: a crash between minting and sending leaves at worst a link that reached nobody,
+sent, keeping recipient, subject, status and times, never the body (emails listed in groups,
+such as reminders, keep not even the recipient once sent: see `listed_in_groups`). So no
+usable link rests in the database: a crash between minting and sending leaves at worst a link that reached nobody,
 and the retry mints another.
 
 Exactly once, as far as SMTP allows: each claim increments `attempts`, which fences the row;
@@ -89,6 +90,8 @@ Transport = Callable[[EmailMessage], None]
 _RENDERERS: dict[str, Renderer] = {}
 _LABELS: dict[str, str] = {}
 _GROUPS: dict[str, Callable[[OutboxMessage], str]] = {}
+#: kind -> the idempotency key its rows keep once sent (see `listed_in_groups`)
+_SENT_KEYS: dict[str, Callable[[str], str]] = {}
 
 
 def renders(kind: str, *, label: str | None = None) -> Callable[[Renderer], Renderer]:
@@ -106,12 +109,22 @@ def renders(kind: str, *, label: str | None = None) -> Callable[[Renderer], Rend
     return register
 
 
-def listed_in_groups(kind: str, group: Callable[[OutboxMessage], str]) -> None:
+def listed_in_groups(
+    kind: str, group: Callable[[OutboxMessage], str], *, sent_key: Callable[[str], str]
+) -> None:
     """Emails of this kind appear on the coach's outbox page only in groups (one line per
     `group(row)`, with counts by status and errors with addresses removed), never one by one:
     for emails whose list of recipients would itself tell something, such as reminders (they
-    go to the people who had not answered)."""
+    go to the people who had not answered).
+
+    For the same reason a row of such a kind forgets its recipient once it is sent: address,
+    stakeholder, user and params are cleared and its idempotency key becomes
+    `sent_key(key)`, which must keep what `group` reads and drop whatever names the recipient.
+    Otherwise a copy of the database would tell, until the retention purge, who had not
+    answered by the day of each reminder, and with the responses' day, whose answers came
+    after it. Rows waiting, failed or cancelled keep them: they may still be sent."""
     _GROUPS[kind] = group
+    _SENT_KEYS[kind] = sent_key
 
 
 def kind_label(kind: str) -> str:
@@ -361,7 +374,7 @@ def _deliver(
     if msg is None:  # erased meanwhile
         db.session.rollback()
         return "cancelled"
-    kind = msg.kind
+    kind, key = msg.kind, msg.idempotency_key
     renderer = _RENDERERS.get(kind)
     try:
         if renderer is None:
@@ -391,6 +404,8 @@ def _deliver(
     # The server has accepted the message: record it at once, in its own commit. Nothing may
     # run between the reply and this commit (benchmarks/outbox_window.py measures it).
     done = _mark_sent(msg_id, attempt, clock())
+    if done and kind in _SENT_KEYS:
+        _forget_recipient(msg_id, _SENT_KEYS[kind](key))
     stale = db.session.identity_map.get(db.session.identity_key(OutboxMessage, msg_id))
     if stale is not None:
         db.session.expire(stale)
@@ -410,6 +425,17 @@ _MARK_SENT = (
     )
     .values(status="sent", sent_at=bindparam("sent_at"), lease_until=None, last_error=None)
 )
+
+
+def _forget_recipient(msg_id: int, key: str) -> None:
+    """A sent email of a kind listed in groups keeps no trace of whom it went to."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == msg_id, OutboxMessage.status == "sent")
+        .values(idempotency_key=key, to_address="", stakeholder_id=None, user_id=None, params={})
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def _mark_sent(msg_id: int, attempt: int, sent_at: dt.datetime) -> bool:

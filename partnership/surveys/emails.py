@@ -12,6 +12,7 @@ email. The raw token exists only in memory while the email is written and sent.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from flask import current_app, render_template
@@ -251,4 +252,13 @@ def _reminder_group(msg: OutboxMessage) -> str:
     return f"Reminders of {name}, cycle {survey.cycle.label}, round {parts[3]}"
 
 
-listed_in_groups(REMINDER, _reminder_group)
+def _sent_reminder_key(key: str) -> str:
+    """A sent reminder's key keeps its survey and round (its group) and loses the invitation:
+    "remind:<survey>:sent-<random>:<round>"."""
+    parts = key.split(":")
+    if len(parts) != 4:
+        return f"remind:sent-{secrets.token_hex(8)}"
+    return f"remind:{parts[1]}:sent-{secrets.token_hex(8)}:{parts[3]}"
+
+
+listed_in_groups(REMINDER, _reminder_group, sent_key=_sent_reminder_key)

@@ -300,3 +300,42 @@ def test_roles_move_from_the_account_to_the_membership(empty_db):
         roles = conn.execute(text("SELECT id, role FROM users ORDER BY id")).all()
     engine.dispose()
     assert [tuple(r) for r in roles] == [(1, "coach"), (2, "steering"), (3, "admin")]
+
+
+def test_reminders_sent_before_the_upgrade_forget_their_recipients(empty_db):
+    """A sent reminder told who had not answered by its day: the upgrade clears address,
+    params and the invitation in its key; reminders still waiting keep them (they may still
+    go out), as do other emails."""
+    cfg = alembic_config(empty_db)
+    command.upgrade(cfg, "b7e1f0c2a917")
+    engine = create_engine(normalise_url(empty_db))
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO outbox_messages (id, idempotency_key, kind, to_address, subject, "
+                "params, status, attempts, next_attempt_at, created_at, sent_at) VALUES "
+                "(1, 'remind:4:17:2', 'survey.reminder', 'bo@a.example', 'Reminder: P', "
+                ":p, 'sent', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+                "(2, 'remind:4:18:2', 'survey.reminder', 'cy@a.example', 'Reminder: P', "
+                ":p, 'pending', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, NULL), "
+                "(3, 'invite:4:17', 'survey.invitation', 'bo@a.example', 'P', "
+                ":p, 'sent', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"p": '{"invitation_id": 17, "round": 2}'},
+        )
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT idempotency_key, to_address, params, status FROM outbox_messages "
+                "ORDER BY id"
+            )
+        ).all()
+    engine.dispose()
+    sent, waiting, invitation = [tuple(r) for r in rows]
+    key, address, params, status = sent
+    assert key.startswith("remind:4:sent-") and key.endswith(":2") and len(key.split(":")) == 4
+    assert (address, status) == ("", "sent")
+    assert params in ({}, "{}")
+    assert waiting[:2] == ("remind:4:18:2", "cy@a.example")
+    assert invitation[:2] == ("invite:4:17", "bo@a.example")

@@ -141,7 +141,7 @@ def test_a_busy_mailbox_is_tried_again_with_backoff_then_failed_with_the_servers
     assert "1 email could not be delivered" in schedule
 
 
-def test_reminders_are_counted_never_listed_by_recipient(app, client, runner):
+def test_reminders_are_counted_never_listed_by_recipient(app, client, runner, smtp_server):
     coach = make_user()
     partnership = make_partnership(coach)
     instrument = make_instrument(partnership, name="Pulse")
@@ -150,12 +150,17 @@ def test_reminders_are_counted_never_listed_by_recipient(app, client, runner):
     tick(runner, OPENS)
     answer(db.session.scalar(select(Invitation).where(Invitation.stakeholder_id == answered.id)))
     tick(runner, CLOSES - dt.timedelta(days=7))
-    assert (
-        db.session.scalar(
-            select(OutboxMessage.to_address).where(OutboxMessage.kind == "survey.reminder")
-        )
-        == waiting.email
-    )
+    reminders = [m for m in smtp_server.wait_for(3) if str(m["Subject"]).startswith("Reminder")]
+    assert [str(m["To"]) for m in reminders] == [waiting.email]
+    [reminder] = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "survey.reminder")
+    ).all()
+    # Sent, the reminder keeps its survey and round, and nothing of whom it went to.
+    assert reminder.status == "sent"
+    assert (reminder.to_address, reminder.stakeholder_id, reminder.params) == ("", None, {})
+    survey_id = db.session.scalar(select(Invitation.survey_id))
+    assert reminder.idempotency_key.startswith(f"remind:{survey_id}:sent-")
+    assert reminder.idempotency_key.endswith(":1")
     login(client, coach)
     page = text_of(client.get(outbox_url(partnership)).get_data(as_text=True))
     assert "Reminders of Pulse, cycle 2030-Q1, round 1" in page and "1 sent" in page
