@@ -24,11 +24,6 @@ bp = Blueprint("briefs", __name__)
 BASE = "/partnerships/<int:partnership_id>/cycles/<int:cycle_id>/brief"
 
 
-def _cycle(partnership: Partnership, cycle_id: int) -> Cycle:
-    row: Cycle = get_child_or_404(Cycle, cycle_id, partnership)
-    return row
-
-
 def _back(partnership: Partnership, cycle: Cycle) -> Response:
     return redirect(url_for("briefs.brief", partnership_id=partnership.id, cycle_id=cycle.id))
 
@@ -55,7 +50,7 @@ def cycle_panel(partnership: Partnership, cycle: Cycle) -> dict[str, Any]:
 def brief(partnership_id: int, cycle_id: int) -> str:
     user = current_account()
     partnership = authorize(user, partnership_id, Act.VIEW_BRIEFS)
-    cycle = _cycle(partnership, cycle_id)
+    cycle = get_child_or_404(Cycle, cycle_id, partnership)
     rows = services.version_rows(cycle)
     done, waiting = services.brief_acknowledged(cycle)
     return render_template(
@@ -78,7 +73,7 @@ def brief(partnership_id: int, cycle_id: int) -> str:
 def issue(partnership_id: int, cycle_id: int) -> Response:
     user = current_account()
     partnership = authorize(user, partnership_id, Act.ISSUE_BRIEF)
-    cycle = _cycle(partnership, cycle_id)
+    cycle = get_child_or_404(Cycle, cycle_id, partnership)
     try:
         version = services.issue_brief(cycle, user)
     except (BriefRefused, Refused) as exc:
@@ -98,7 +93,7 @@ def issue(partnership_id: int, cycle_id: int) -> Response:
 def download(partnership_id: int, cycle_id: int, number: int) -> Response:
     user = current_account()
     partnership = authorize(user, partnership_id, Act.VIEW_BRIEFS)
-    cycle = _cycle(partnership, cycle_id)
+    cycle = get_child_or_404(Cycle, cycle_id, partnership)
     version = services.version_of(cycle, number)
     body = services.download(version, user)
     response = Response(body, mimetype="application/pdf")
@@ -113,7 +108,7 @@ def download(partnership_id: int, cycle_id: int, number: int) -> Response:
 def acknowledge(partnership_id: int, cycle_id: int, number: int) -> Response:
     user = current_account()
     partnership = authorize(user, partnership_id, Act.ACKNOWLEDGE_BRIEF)
-    cycle = _cycle(partnership, cycle_id)
+    cycle = get_child_or_404(Cycle, cycle_id, partnership)
     version = services.version_of(cycle, number)
     try:
         services.acknowledge(version, user)
@@ -134,7 +129,7 @@ def read(partnership_id: int, cycle_id: int) -> str:
 
     user = current_account()
     partnership = authorize(user, partnership_id, Act.VIEW_BRIEFS)
-    cycle = _cycle(partnership, cycle_id)
+    cycle = get_child_or_404(Cycle, cycle_id, partnership)
     version = services.latest_version(cycle)
     if version is not None:
         as_of = version.as_of

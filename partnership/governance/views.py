@@ -58,26 +58,6 @@ def _now() -> dt.datetime:
     return utcnow()
 
 
-def _cycle(partnership: Partnership, cycle_id: int) -> Cycle:
-    row: Cycle = get_child_or_404(Cycle, cycle_id, partnership)
-    return row
-
-
-def _issue(partnership: Partnership, issue_id: int) -> Issue:
-    row: Issue = get_child_or_404(Issue, issue_id, partnership)
-    return row
-
-
-def _action(partnership: Partnership, action_id: int) -> Action:
-    row: Action = get_child_or_404(Action, action_id, partnership)
-    return row
-
-
-def _lesson(partnership: Partnership, lesson_id: int) -> Lesson:
-    row: Lesson = get_child_or_404(Lesson, lesson_id, partnership)
-    return row
-
-
 def _status(form: Any) -> int:
     return 400 if request.method == "POST" else 200
 
@@ -199,7 +179,7 @@ def steering_status(partnership: Partnership, now: dt.datetime) -> dict[str, Any
 @login_required
 def move_stage(partnership_id: int, cycle_id: int) -> Response:
     partnership = authorize(current_account(), partnership_id, G.MOVE_STAGE)
-    cycle = _cycle(partnership, cycle_id)
+    cycle = get_child_or_404(Cycle, cycle_id, partnership)
     form = StageForm()
     back = url_for("surveys.cycle", partnership_id=partnership.id, cycle_id=cycle.id)
     if not form.validate_on_submit():
@@ -218,7 +198,7 @@ def move_stage(partnership_id: int, cycle_id: int) -> Response:
 @login_required
 def cycle_dates(partnership_id: int, cycle_id: int):
     partnership = authorize(current_account(), partnership_id, G.EDIT_CYCLE)
-    cycle = _cycle(partnership, cycle_id)
+    cycle = get_child_or_404(Cycle, cycle_id, partnership)
     form = DatesForm(obj=cycle)
     if form.validate_on_submit():
         try:
@@ -299,7 +279,7 @@ def issues(partnership_id: int):
 @login_required
 def new_issue(partnership_id: int, cycle_id: int):
     partnership = authorize(current_account(), partnership_id, G.RAISE_ISSUE)
-    cycle = _cycle(partnership, cycle_id)
+    cycle = get_child_or_404(Cycle, cycle_id, partnership)
     form = IssueForm()
     form.setup(partnership, services.owners(partnership), services.dimension_choices(partnership))
     if form.validate_on_submit():
@@ -339,7 +319,7 @@ def issue_page(partnership: Partnership, issue: Issue, **forms: Any) -> str:
         owner_user_id=issue.owner_user_id or NOBODY,
     )
     owner_form.setup(partnership, people)
-    cycle = _cycle(partnership, issue.cycle_id)
+    cycle = get_child_or_404(Cycle, issue.cycle_id, partnership)
     return render_template(
         "governance/issue.html",
         partnership=partnership,
@@ -364,7 +344,7 @@ def issue_page(partnership: Partnership, issue: Issue, **forms: Any) -> str:
 @login_required
 def issue(partnership_id: int, issue_id: int) -> str:
     partnership = authorize(current_account(), partnership_id, G.VIEW_GOVERNANCE)
-    return issue_page(partnership, _issue(partnership, issue_id))
+    return issue_page(partnership, get_child_or_404(Issue, issue_id, partnership))
 
 
 def _back_to_issue(partnership: Partnership, issue: Issue, anchor: str = "") -> Response:
@@ -382,7 +362,7 @@ def _back_to_issue(partnership: Partnership, issue: Issue, anchor: str = "") -> 
 @login_required
 def issue_status(partnership_id: int, issue_id: int):
     partnership = authorize(current_account(), partnership_id, G.VIEW_GOVERNANCE)
-    issue = _issue(partnership, issue_id)
+    issue = get_child_or_404(Issue, issue_id, partnership)
     authorize(current_account(), partnership_id, G.UPDATE_ISSUE, owner_id=issue.owner_user_id)
     form = IssueStatusForm()
     if form.validate_on_submit():
@@ -402,7 +382,7 @@ def issue_status(partnership_id: int, issue_id: int):
 @login_required
 def issue_owner(partnership_id: int, issue_id: int):
     partnership = authorize(current_account(), partnership_id, G.ASSIGN_ISSUE)
-    issue = _issue(partnership, issue_id)
+    issue = get_child_or_404(Issue, issue_id, partnership)
     form = OwnerForm()
     form.setup(partnership, services.owners(partnership))
     if form.validate_on_submit():
@@ -425,7 +405,7 @@ def issue_owner(partnership_id: int, issue_id: int):
 @login_required
 def issue_comment(partnership_id: int, issue_id: int):
     partnership = authorize(current_account(), partnership_id, G.COMMENT_ISSUE)
-    issue = _issue(partnership, issue_id)
+    issue = get_child_or_404(Issue, issue_id, partnership)
     form = CommentForm()
     if form.validate_on_submit():
         try:
@@ -442,7 +422,7 @@ def issue_comment(partnership_id: int, issue_id: int):
 @login_required
 def issue_decision(partnership_id: int, issue_id: int):
     partnership = authorize(current_account(), partnership_id, G.DECIDE_ISSUE)
-    issue = _issue(partnership, issue_id)
+    issue = get_child_or_404(Issue, issue_id, partnership)
     form = DecisionForm()
     if form.validate_on_submit():
         try:
@@ -460,7 +440,7 @@ def issue_decision(partnership_id: int, issue_id: int):
 def action_from_suggestion(partnership_id: int, issue_id: int) -> Response:
     """One POST turns a playbook suggestion into a pre-filled action for the issue."""
     partnership = authorize(current_account(), partnership_id, G.CREATE_ACTION)
-    issue = _issue(partnership, issue_id)
+    issue = get_child_or_404(Issue, issue_id, partnership)
     form = SuggestionChoiceForm()
     if not form.validate_on_submit():
         flash("Choose a suggestion.", "error")
@@ -531,9 +511,9 @@ def _action_data(form: ActionForm) -> services.ActionData:
 @login_required
 def new_action(partnership_id: int, cycle_id: int):
     partnership = authorize(current_account(), partnership_id, G.CREATE_ACTION)
-    cycle = _cycle(partnership, cycle_id)
+    cycle = get_child_or_404(Cycle, cycle_id, partnership)
     issue_arg = request.values.get("issue", "")
-    issue = _issue(partnership, int(issue_arg)) if issue_arg.isdigit() else None
+    issue = get_child_or_404(Issue, int(issue_arg), partnership) if issue_arg.isdigit() else None
     form = ActionForm()
     form.setup(partnership, services.owners(partnership), services.dimension_choices(partnership))
     if request.method == "GET" and issue is not None:
@@ -568,8 +548,8 @@ def _action_page(partnership: Partnership, action: Action, **forms: Any) -> str:
         "governance/action.html",
         partnership=partnership,
         action=action,
-        cycle=_cycle(partnership, action.cycle_id),
-        issue=_issue(partnership, action.issue_id) if action.issue_id else None,
+        cycle=get_child_or_404(Cycle, action.cycle_id, partnership),
+        issue=get_child_or_404(Issue, action.issue_id, partnership) if action.issue_id else None,
         progress=gap_progress(action),
         overdue=services.is_action_overdue(action, partnership, now),
         events=services.events_of(action=action),
@@ -585,14 +565,14 @@ def _action_page(partnership: Partnership, action: Action, **forms: Any) -> str:
 @login_required
 def action(partnership_id: int, action_id: int) -> str:
     partnership = authorize(current_account(), partnership_id, G.VIEW_GOVERNANCE)
-    return _action_page(partnership, _action(partnership, action_id))
+    return _action_page(partnership, get_child_or_404(Action, action_id, partnership))
 
 
 @bp.route(BASE + "/actions/<int:action_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_action(partnership_id: int, action_id: int):
     partnership = authorize(current_account(), partnership_id, G.EDIT_ACTION)
-    action = _action(partnership, action_id)
+    action = get_child_or_404(Action, action_id, partnership)
     form = ActionForm(
         obj=None if request.method == "POST" else action,
         owner_organization_id=action.owner_organization_id or NOBODY,
@@ -614,8 +594,8 @@ def edit_action(partnership_id: int, action_id: int):
     return render_template(
         "governance/action_form.html",
         partnership=partnership,
-        cycle=_cycle(partnership, action.cycle_id),
-        issue=_issue(partnership, action.issue_id) if action.issue_id else None,
+        cycle=get_child_or_404(Cycle, action.cycle_id, partnership),
+        issue=get_child_or_404(Issue, action.issue_id, partnership) if action.issue_id else None,
         action=action,
         form=form,
     ), _status(form)
@@ -636,7 +616,7 @@ def _back_to_action(partnership: Partnership, action: Action, anchor: str = "") 
 @login_required
 def action_status(partnership_id: int, action_id: int):
     partnership = authorize(current_account(), partnership_id, G.VIEW_GOVERNANCE)
-    action = _action(partnership, action_id)
+    action = get_child_or_404(Action, action_id, partnership)
     authorize(current_account(), partnership_id, G.UPDATE_ACTION, owner_id=action.owner_user_id)
     form = ActionStatusForm()
     if form.validate_on_submit():
@@ -656,7 +636,7 @@ def action_status(partnership_id: int, action_id: int):
 @login_required
 def action_note(partnership_id: int, action_id: int):
     partnership = authorize(current_account(), partnership_id, G.VIEW_GOVERNANCE)
-    action = _action(partnership, action_id)
+    action = get_child_or_404(Action, action_id, partnership)
     authorize(current_account(), partnership_id, G.UPDATE_ACTION, owner_id=action.owner_user_id)
     form = NoteForm()
     if form.validate_on_submit():
@@ -715,7 +695,7 @@ def _lesson_data(form: LessonForm) -> services.LessonData:
 @login_required
 def new_lesson(partnership_id: int, cycle_id: int):
     partnership = authorize(current_account(), partnership_id, G.ADD_LESSON)
-    cycle = _cycle(partnership, cycle_id)
+    cycle = get_child_or_404(Cycle, cycle_id, partnership)
     form = LessonForm()
     form.setup(services.dimension_choices(partnership))
     if form.validate_on_submit():
@@ -737,9 +717,9 @@ def new_lesson(partnership_id: int, cycle_id: int):
 @login_required
 def edit_lesson(partnership_id: int, lesson_id: int):
     partnership = authorize(current_account(), partnership_id, G.VIEW_GOVERNANCE)
-    lesson = _lesson(partnership, lesson_id)
+    lesson = get_child_or_404(Lesson, lesson_id, partnership)
     authorize(current_account(), partnership_id, G.EDIT_LESSON, owner_id=lesson.author_id)
-    cycle = _cycle(partnership, lesson.cycle_id)
+    cycle = get_child_or_404(Cycle, lesson.cycle_id, partnership)
     form = LessonForm(obj=None if request.method == "POST" else lesson)
     form.setup(services.dimension_choices(partnership))
     if request.method == "GET":
@@ -861,7 +841,7 @@ def restore_suggestion(partnership_id: int) -> Response:
 @login_required
 def playback(partnership_id: int, cycle_id: int):
     partnership = authorize(current_account(), partnership_id, G.VIEW_GOVERNANCE)
-    cycle = _cycle(partnership, cycle_id)
+    cycle = get_child_or_404(Cycle, cycle_id, partnership)
     published = services.playback_of(cycle)
     form = PlaybackForm()
     if request.method == "POST":

@@ -44,11 +44,6 @@ bp = Blueprint("steering", __name__)
 BASE = "/partnerships/<int:partnership_id>"
 
 
-def _issue(partnership: Partnership, issue_id: int) -> Issue:
-    row: Issue = get_child_or_404(Issue, issue_id, partnership)
-    return row
-
-
 def _status() -> int:
     return 400 if request.method == "POST" else 200
 
@@ -212,7 +207,7 @@ def escalate(partnership_id: int, issue_id: int):
 
     user = current_account()
     partnership = authorize(user, partnership_id, G.VIEW_GOVERNANCE)
-    issue = _issue(partnership, issue_id)
+    issue = get_child_or_404(Issue, issue_id, partnership)
     standing = escalation.standing_of(issue)
     mine = standing is not None and user.id in standing.level.user_ids
     authorize(user, partnership_id, G.ESCALATE_ISSUE, owner_id=user.id if mine else None)
@@ -234,7 +229,7 @@ def issue_trade_offs(partnership_id: int, issue_id: int):
     from partnership.governance.views import issue_page
 
     partnership = authorize(current_account(), partnership_id, G.TAG_TRADE_OFFS)
-    issue = _issue(partnership, issue_id)
+    issue = get_child_or_404(Issue, issue_id, partnership)
     form = IssueTradeOffsForm()
     form.setup(tradeoffs.priorities(partnership))
     if form.validate_on_submit():
@@ -249,21 +244,6 @@ def issue_trade_offs(partnership_id: int, issue_id: int):
 
 
 # --- the decisions register ------------------------------------------------------------------
-
-
-def _decision(partnership: Partnership, decision_id: int) -> Decision:
-    row: Decision = get_child_or_404(Decision, decision_id, partnership)
-    return row
-
-
-def _meeting(partnership: Partnership, meeting_id: int) -> Meeting:
-    row: Meeting = get_child_or_404(Meeting, meeting_id, partnership)
-    return row
-
-
-def _item(partnership: Partnership, item_id: int) -> AgendaItem:
-    row: AgendaItem = get_child_or_404(AgendaItem, item_id, partnership)
-    return row
 
 
 def _names(partnership: Partnership) -> dict[str, Any]:
@@ -363,7 +343,7 @@ def new_decision(partnership_id: int):
 @login_required
 def decision(partnership_id: int, decision_id: int) -> str:
     partnership = authorize(current_account(), partnership_id, G.VIEW_GOVERNANCE)
-    row = _decision(partnership, decision_id)
+    row = get_child_or_404(Decision, decision_id, partnership)
     return render_template(
         "steering/decision.html",
         partnership=partnership,
@@ -385,7 +365,7 @@ def decision(partnership_id: int, decision_id: int) -> str:
 @login_required
 def edit_decision(partnership_id: int, decision_id: int):
     partnership = authorize(current_account(), partnership_id, G.VIEW_GOVERNANCE)
-    row = _decision(partnership, decision_id)
+    row = get_child_or_404(Decision, decision_id, partnership)
     # a requested decision is made by whoever may record decisions; a made one is a coach's to edit
     authorize(
         current_account(),
@@ -515,7 +495,7 @@ def _meeting_page(partnership: Partnership, meeting: Meeting, **forms: Any) -> s
 @login_required
 def meeting(partnership_id: int, meeting_id: int) -> str:
     partnership = authorize(current_account(), partnership_id, G.VIEW_GOVERNANCE)
-    return _meeting_page(partnership, _meeting(partnership, meeting_id))
+    return _meeting_page(partnership, get_child_or_404(Meeting, meeting_id, partnership))
 
 
 def _to_meeting(partnership: Partnership, meeting_id: int, anchor: str | None = None) -> Response:
@@ -530,7 +510,7 @@ def _to_meeting(partnership: Partnership, meeting_id: int, anchor: str | None = 
 @login_required
 def record_meeting(partnership_id: int, meeting_id: int):
     partnership = authorize(current_account(), partnership_id, G.PLAN_MEETING)
-    row = _meeting(partnership, meeting_id)
+    row = get_child_or_404(Meeting, meeting_id, partnership)
     form = MeetingRecordForm()
     form.setup_people(partnership, governance.owners(partnership), "Attended")
     if form.validate_on_submit():
@@ -550,7 +530,7 @@ def record_meeting(partnership_id: int, meeting_id: int):
 @login_required
 def add_item(partnership_id: int, meeting_id: int):
     partnership = authorize(current_account(), partnership_id, G.PLAN_MEETING)
-    row = _meeting(partnership, meeting_id)
+    row = get_child_or_404(Meeting, meeting_id, partnership)
     form = AgendaItemForm()
     if form.validate_on_submit():
         try:
@@ -569,7 +549,7 @@ def add_item(partnership_id: int, meeting_id: int):
 @login_required
 def move_item(partnership_id: int, agenda_item_id: int) -> Response:
     partnership = authorize(current_account(), partnership_id, G.PLAN_MEETING)
-    item = _item(partnership, agenda_item_id)
+    item = get_child_or_404(AgendaItem, agenda_item_id, partnership)
     try:
         meetings_services.move_item(item, request.form.get("direction", ""))
     except Refused as exc:
@@ -581,7 +561,7 @@ def move_item(partnership_id: int, agenda_item_id: int) -> Response:
 @login_required
 def item_discussed(partnership_id: int, agenda_item_id: int) -> Response:
     partnership = authorize(current_account(), partnership_id, G.PLAN_MEETING)
-    item = _item(partnership, agenda_item_id)
+    item = get_child_or_404(AgendaItem, agenda_item_id, partnership)
     meetings_services.set_discussed(item, request.form.get("discussed") == "1")
     return _to_meeting(partnership, item.meeting_id, f"item-{item.id}")
 
@@ -590,13 +570,13 @@ def item_discussed(partnership_id: int, agenda_item_id: int) -> Response:
 @login_required
 def item_comment(partnership_id: int, agenda_item_id: int):
     partnership = authorize(current_account(), partnership_id, G.COMMENT_AGENDA)
-    item = _item(partnership, agenda_item_id)
+    item = get_child_or_404(AgendaItem, agenda_item_id, partnership)
     form = AgendaCommentForm()
     if form.validate_on_submit():
         meetings_services.comment_on_item(item, form.body.data or "", current_account())
         flash("Comment added.", "success")
         return _to_meeting(partnership, item.meeting_id, f"item-{item.id}")
-    row = _meeting(partnership, item.meeting_id)
+    row = get_child_or_404(Meeting, item.meeting_id, partnership)
     return _meeting_page(partnership, row, failed_comment=(item.id, form)), 400
 
 
