@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partnership.db import Base, UTCDateTime, utcnow
@@ -32,6 +32,9 @@ class BriefVersion(Base):
     size: Mapped[int] = mapped_column(Integer)
     #: The PDF bytes (loaded only when downloaded or emailed).
     pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    #: The web page's display data as issued (``briefs.frozen``), so the page of a version
+    #: says what its PDF says whatever changes later; None for versions issued before it.
+    page: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
     issued_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )

@@ -19,7 +19,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from partnership.accounts.models import User
@@ -31,7 +31,7 @@ from partnership.governance import stages
 from partnership.outbox.services import enqueue
 from partnership.partnerships.models import Membership, Partnership
 from partnership.results.services import log_access
-from partnership.surveys.models import Cycle
+from partnership.surveys.models import Comment, Cycle, Response, Survey
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ def issue_brief(cycle: Cycle, user: User | None, *, now: dt.datetime | None = No
     """Issue the cycle's brief as of ``now``: its next version, stored with the PDF and its
     SHA-256, and one email per steering member (once per version and member). Refused while
     the cycle has no closed survey with results. Commits."""
+    from partnership.briefs import frozen, html
     from partnership.briefs.data import build_brief
     from partnership.briefs.render import render_pdf
 
@@ -122,6 +123,7 @@ def issue_brief(cycle: Cycle, user: User | None, *, now: dt.datetime | None = No
         cycle, as_of=now, previous_as_of=previous_as_of(partnership, now), author=author
     )
     pdf = render_pdf(brief)
+    page = frozen.dumps(html.page(brief))
     try:
         with db.writing():
             number = (
@@ -138,6 +140,7 @@ def issue_brief(cycle: Cycle, user: User | None, *, now: dt.datetime | None = No
                 sha256=hashlib.sha256(pdf).hexdigest(),
                 size=len(pdf),
                 pdf=pdf,
+                page=page,
                 issued_by_id=user.id if user is not None else None,
                 issued_by_name=author,
                 issued_at=now,
@@ -158,6 +161,22 @@ def issue_brief(cycle: Cycle, user: User | None, *, now: dt.datetime | None = No
         raise Conflict("Another version of this brief was issued at the same moment; reload.")
     log.info("cycle %s: brief version %s issued", cycle.id, version.number)
     return version
+
+
+def hidden_comment_texts(cycle: Cycle) -> set[str]:
+    """Texts of the comments a coach hid in the cycle's surveys (through the partial index of
+    hidden comments: the few hidden rows, never every comment)."""
+    return set(
+        db.session.scalars(
+            select(Comment.body).where(
+                Comment.is_hidden.is_(True),
+                exists().where(
+                    Response.id == Comment.response_id,
+                    Response.survey_id.in_(select(Survey.id).where(Survey.cycle_id == cycle.id)),
+                ),
+            )
+        )
+    )
 
 
 def download(version: BriefVersion, user: User | None) -> bytes:

@@ -122,37 +122,45 @@ def acknowledge(partnership_id: int, cycle_id: int, number: int) -> Response:
 @bp.get(BASE + "/read")
 @login_required
 def read(partnership_id: int, cycle_id: int) -> str:
-    """The brief as an accessible web page: the latest version's date, the records as they
-    stand (a preview, dated by the latest close, while none was issued)."""
-    from partnership.briefs import html
+    """The brief as an accessible web page: the latest version as it was issued (the same
+    content as its PDF, whatever changed since), or, while none was issued, a preview of the
+    records as they stand, dated by the latest close."""
+    from partnership.briefs import frozen, html
     from partnership.briefs.data import build_brief, default_as_of
 
     user = current_account()
     partnership = authorize(user, partnership_id, Act.VIEW_BRIEFS)
     cycle = get_child_or_404(Cycle, cycle_id, partnership)
     version = services.latest_version(cycle)
-    if version is not None:
-        as_of = version.as_of
-        since = services.previous_as_of(partnership, as_of)
-        author = version.issued_by_name
+    if version is not None and version.page is not None:
+        view = frozen.loads(version.page, hidden_comments=services.hidden_comment_texts(cycle))
     else:
+        if version is not None:  # issued before versions kept their page: rebuilt, as then
+            as_of = version.as_of
+            since = services.previous_as_of(partnership, as_of)
+            author = version.issued_by_name
+        else:
+            try:
+                as_of = default_as_of(cycle)
+            except BriefRefused as exc:
+                return render_template(
+                    "briefs/unavailable.html",
+                    partnership=partnership,
+                    cycle=cycle,
+                    problem=str(exc),
+                )
+            since, author = None, "Partnership Pulse"
         try:
-            as_of = default_as_of(cycle)
+            brief = build_brief(cycle, as_of=as_of, previous_as_of=since, author=author)
         except BriefRefused as exc:
             return render_template(
                 "briefs/unavailable.html", partnership=partnership, cycle=cycle, problem=str(exc)
             )
-        since, author = None, "Partnership Pulse"
-    try:
-        brief = build_brief(cycle, as_of=as_of, previous_as_of=since, author=author)
-    except BriefRefused as exc:
-        return render_template(
-            "briefs/unavailable.html", partnership=partnership, cycle=cycle, problem=str(exc)
-        )
+        view = html.page(brief)
     return render_template(
         "briefs/read.html",
         partnership=partnership,
         cycle=cycle,
         version=version,
-        view=html.page(brief),
+        view=view,
     )

@@ -90,3 +90,42 @@ def test_a_new_steering_member_receives_the_brief_and_reads_the_results_pages_nu
     for token in ("Cultural alignment", "Market alignment", "Execution alignment"):
         assert token in read
     assert on_page & in_pdf == on_page & shown & in_pdf
+
+
+def test_an_issued_versions_page_says_what_its_pdf_says_after_later_edits(app, client):
+    from partnership.surveys.models import Comment, Response
+
+    coach = make_user(name="Rita Coach")
+    partnership = make_partnership(coach, name="Alpha × Beta")
+    survey = close_quarter(partnership, "2026-Q2")
+    login(client, coach)
+    base = f"/partnerships/{partnership.id}/cycles/{survey.cycle_id}/brief"
+    assert client.post(base + "/issue").status_code == 302
+    issued = text(client.get(base + "/read").get_data(as_text=True))
+    comments = db.session.scalars(
+        select(Comment).join(Response).where(Response.survey_id == survey.id)
+    ).all()
+    shown = [c for c in comments if c.body in issued]
+    assert shown, "the brief lists the survey's comments"
+
+    # Later edits: the partnership is renamed, a comment naming a person is hidden.
+    partnership.name = "Renamed since"
+    shown[0].is_hidden = True
+    db.session.commit()
+    page = client.get(base + "/read")
+    assert page.status_code == 200
+    now = text(page.get_data(as_text=True))
+    # The version's page keeps what was issued (its PDF has the old name too) ...
+    assert "Steering committee brief: Alpha × Beta" in now
+    version = db.session.scalars(select(BriefVersion)).one()
+    pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(version.pdf)).pages)
+    assert "Alpha × Beta" in pdf and "Renamed since" not in pdf
+    assert decimals(now) == decimals(issued)
+    # ... but a comment hidden since leaves it, as it leaves every page.
+    assert shown[0].body not in now
+    assert all(c.body in now for c in shown[1:])
+    # A new version is built from the records as they stand now.
+    assert client.post(base + "/issue").status_code == 302
+    second = text(client.get(base + "/read").get_data(as_text=True))
+    assert "Steering committee brief: Renamed since" in second
+    assert shown[0].body not in second
