@@ -19,7 +19,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from partnership.accounts.models import User
@@ -31,7 +31,7 @@ from partnership.governance import stages
 from partnership.outbox.services import enqueue
 from partnership.partnerships.models import Membership, Partnership
 from partnership.results.services import log_access
-from partnership.surveys.models import Comment, Cycle, Response, Survey
+from partnership.surveys.models import Cycle
 
 log = logging.getLogger(__name__)
 
@@ -161,22 +161,6 @@ def issue_brief(cycle: Cycle, user: User | None, *, now: dt.datetime | None = No
         raise Conflict("Another version of this brief was issued at the same moment; reload.")
     log.info("cycle %s: brief version %s issued", cycle.id, version.number)
     return version
-
-
-def hidden_comment_texts(cycle: Cycle) -> set[str]:
-    """Texts of the comments a coach hid in the cycle's surveys (through the partial index of
-    hidden comments: the few hidden rows, never every comment)."""
-    return set(
-        db.session.scalars(
-            select(Comment.body).where(
-                Comment.is_hidden.is_(True),
-                exists().where(
-                    Response.id == Comment.response_id,
-                    Response.survey_id.in_(select(Survey.id).where(Survey.cycle_id == cycle.id)),
-                ),
-            )
-        )
-    )
 
 
 def download(version: BriefVersion, user: User | None) -> bytes:

@@ -17,6 +17,7 @@ from partnership.errors import Refused
 from partnership.partnerships.access import Act, authorize, may
 from partnership.partnerships.models import Partnership
 from partnership.partnerships.services import get_child_or_404
+from partnership.results.services import hidden_comment_texts
 from partnership.surveys.models import Cycle
 
 bp = Blueprint("briefs", __name__)
@@ -133,7 +134,7 @@ def read(partnership_id: int, cycle_id: int) -> str:
     cycle = get_child_or_404(Cycle, cycle_id, partnership)
     version = services.latest_version(cycle)
     if version is not None and version.page is not None:
-        view = frozen.loads(version.page, hidden_comments=services.hidden_comment_texts(cycle))
+        view = frozen.loads(version.page, hidden_comments=hidden_comment_texts(cycle.id))
     else:
         if version is not None:  # issued before versions kept their page: rebuilt, as then
             as_of = version.as_of

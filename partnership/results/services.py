@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -285,18 +285,26 @@ def rescore(survey: Survey, user: User | None) -> Snapshot:
     return snapshot
 
 
-def hidden_comment_ids(survey: Survey) -> set[str]:
-    """Ids of the survey's comments a coach hid (kept, but shown nowhere). Reads the hidden
-    comments of all surveys through their partial index, each checked against its response:
-    the few hidden rows, never every response or comment of the survey."""
-    return set(
-        db.session.scalars(
-            select(Comment.id).where(
-                Comment.is_hidden.is_(True),
-                exists().where(Response.id == Comment.response_id, Response.survey_id == survey.id),
-            )
-        )
+def _hidden_comments(column: Any, of_surveys: ColumnElement[bool]) -> Select[Any]:
+    """``column`` of the comments a coach hid (kept, but shown nowhere) in the surveys
+    ``of_surveys`` picks (a condition on ``Response.survey_id``). Reads the hidden comments of
+    all surveys through their partial index, each checked against its response: the few hidden
+    rows, never every response or comment of the surveys."""
+    return select(column).where(
+        Comment.is_hidden.is_(True),
+        exists().where(Response.id == Comment.response_id, of_surveys),
     )
+
+
+def hidden_comment_ids(survey: Survey) -> set[str]:
+    """Ids of the survey's comments a coach hid."""
+    return set(db.session.scalars(_hidden_comments(Comment.id, Response.survey_id == survey.id)))
+
+
+def hidden_comment_texts(cycle_id: int) -> set[str]:
+    """Texts of the comments a coach hid in the cycle's surveys."""
+    in_cycle = Response.survey_id.in_(select(Survey.id).where(Survey.cycle_id == cycle_id))
+    return set(db.session.scalars(_hidden_comments(Comment.body, in_cycle)))
 
 
 def _without_hidden_comments(data: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
