@@ -64,6 +64,13 @@ def reminders_to() -> list[str]:
     )
 
 
+def reminded(mailbox) -> list[str]:  # type: ignore[no-untyped-def]
+    """Recipients of the reminders the loopback SMTP server received, sorted."""
+    return sorted(
+        str(m["To"]) for m in mailbox.messages if str(m["Subject"]).startswith("Reminder")
+    )
+
+
 def count(model, *where) -> int:  # type: ignore[no-untyped-def]
     return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 

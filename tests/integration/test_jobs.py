@@ -25,6 +25,7 @@ from tests.builders.schedule import (
     count,
     people,
     plan,
+    reminded,
     reminders_to,
     survey_page,
     tick,
@@ -127,13 +128,6 @@ def test_reminders_go_out_on_the_planned_days_only_to_those_who_did_not_answer_o
     assert sorted(reminded(smtp_server)) == sorted(silent_ones * 2)
     assert answered_email not in reminded(smtp_server)
     assert opted.email not in reminded(smtp_server)
-
-
-def reminded(mailbox) -> list[str]:  # type: ignore[no-untyped-def]
-    """Recipients of the reminders the SMTP server received, sorted."""
-    return sorted(
-        str(m["To"]) for m in mailbox.messages if str(m["Subject"]).startswith("Reminder")
-    )
 
 
 def test_the_partnership_plan_decides_the_days(app, runner, partnership):
